@@ -1,0 +1,280 @@
+"""Per-sample contig depth from coordinate-sorted, indexed BAM files (pysam).
+
+Reads that are unmapped, secondary, supplementary, duplicates or QC-failed are skipped,
+as are reads under ``min_mapq`` or under ``min_identity`` (1 - NM / aligned columns, the
+columns being M/=/X/I/D operations). Each passing read adds 1 to every reference
+position of its aligned blocks (deletions and skips excluded, as ``samtools depth``).
+The per-contig statistic is the trimmed mean of per-position depths (the lowest and
+highest ``trim_fraction`` of positions dropped, ``scipy.stats.trim_mean``'s rule), or
+the plain mean.
+
+Also reads precomputed depth tables: MetaBAT's ``jgi_summarize_bam_contig_depths``
+layout and a plain contig x sample TSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._io import save_npz
+from .errors import InputError
+from .refhash import check_same_contigs, load_checked, refhash
+
+log = logging.getLogger(__name__)
+
+# unmapped 0x4, secondary 0x100, QC fail 0x200, duplicate 0x400, supplementary 0x800
+SKIP_FLAGS = 0x4 | 0x100 | 0x200 | 0x400 | 0x800
+_REF_BLOCK_OPS = (0, 7, 8)  # M, =, X: aligned to the reference, counted
+_REF_SKIP_OPS = (2, 3)  # D, N: consume reference, not counted
+_COLUMN_OPS = (0, 1, 2, 7, 8)  # M, I, D, =, X: alignment columns for identity
+
+
+@dataclass
+class Abundance:
+    """Depth of each contig in each sample: names ``(n,) str``, samples ``(s,) str``,
+    depth ``(n, s) float32`` (mean reads per position)."""
+
+    names: np.ndarray
+    samples: np.ndarray
+    depth: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.depth.shape != (len(self.names), len(self.samples)):
+            raise ValueError(f"bug: depth shape {self.depth.shape} vs {len(self.names)} contigs x {len(self.samples)} samples")
+
+    def save(self, path: str | os.PathLike) -> None:
+        save_npz(path, names=self.names, samples=self.samples, depth=self.depth.astype(np.float32),
+                 refhash=refhash(self.names))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Abundance":
+        data = load_checked(path, ("names", "samples", "depth"))
+        return cls(data["names"], data["samples"], data["depth"].astype(np.float32))
+
+
+def trimmed_mean(depths: np.ndarray, trim_fraction: float) -> float:
+    """Mean of integer per-position depths ``(L,)`` after dropping ``int(trim*L)``
+    positions at each end of the sorted values (``scipy.stats.trim_mean``). O(L) via a
+    histogram of depth values instead of a sort."""
+    n = len(depths)
+    if n == 0:
+        return 0.0
+    k = int(trim_fraction * n)
+    if k == 0:
+        return float(depths.mean())
+    hist = np.bincount(depths)
+    cum = np.cumsum(hist)
+    cum_sum = np.cumsum(hist * np.arange(len(hist)))
+
+    def smallest_sum(r: int) -> float:
+        """Sum of the r smallest values."""
+        v = int(np.searchsorted(cum, r))  # first value whose cumulative count reaches r
+        below = int(cum[v - 1]) if v > 0 else 0
+        return float(cum_sum[v - 1] if v > 0 else 0) + v * (r - below)
+
+    return (smallest_sum(n - k) - smallest_sum(k)) / (n - 2 * k)
+
+
+def coverage_from_blocks(starts: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
+    """Per-position depth ``(length,) int32`` from half-open aligned blocks."""
+    diff = np.bincount(starts, minlength=length + 1)[: length + 1].astype(np.int64)
+    diff -= np.bincount(ends, minlength=length + 1)[: length + 1]
+    return np.cumsum(diff[:length]).astype(np.int32)
+
+
+def _open_checked(bam_path: str | os.PathLike):
+    import pysam
+
+    path = Path(bam_path)
+    if not path.is_file():
+        raise InputError(f"{path}: BAM file not found; check the path")
+    try:
+        bam = pysam.AlignmentFile(str(path), "rb")
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{path}: not a BAM file ({exc}); give coordinate-sorted BAM files") from None
+    sort_order = bam.header.to_dict().get("HD", {}).get("SO")
+    if sort_order != "coordinate":
+        bam.close()
+        raise InputError(f"{path}: BAM is not coordinate-sorted (SO:{sort_order}); run `samtools sort -o sorted.bam {path}`")
+    if not bam.has_index():
+        bam.close()
+        raise InputError(f"{path}: BAM has no index; run `samtools index {path}`")
+    return bam
+
+
+def check_header(bam, bam_path: str, names: np.ndarray, lengths: np.ndarray, contigs_source: str) -> np.ndarray:
+    """Map each contig to its BAM reference id; raise naming the first mismatch."""
+    ref_len = dict(zip(bam.references, bam.lengths))
+    ids = np.empty(len(names), dtype=np.int64)
+    for i, (name, length) in enumerate(zip(names, lengths)):
+        got = ref_len.get(str(name))
+        if got is None:
+            raise InputError(
+                f"{bam_path}: contig '{name}' of {contigs_source} is not in the BAM header; "
+                "map the reads against this contig FASTA (same names)"
+            )
+        if got != int(length):
+            raise InputError(
+                f"{bam_path}: contig '{name}' is {got} bp in the BAM header but {int(length)} bp in {contigs_source}; "
+                "the BAM comes from another assembly: map the reads against this contig FASTA"
+            )
+        ids[i] = bam.get_tid(str(name))
+    return ids
+
+
+def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarray, statistic: str = "trimmed_mean",
+              trim_fraction: float = 0.1, min_identity: float = 0.0, min_mapq: int = 0,
+              contigs_source: str = "the contigs") -> np.ndarray:
+    """Depth of each contig ``(n,) float32`` in one BAM (see module docstring)."""
+    bam = _open_checked(bam_path)
+    try:
+        check_header(bam, str(bam_path), names, lengths, contigs_source)
+        out = np.zeros(len(names), dtype=np.float32)
+        n_used = 0
+        for i, (name, length) in enumerate(zip(names, lengths)):
+            starts: list[int] = []
+            ends: list[int] = []
+            for read in bam.fetch(str(name)):
+                if read.flag & SKIP_FLAGS or read.mapping_quality < min_mapq:
+                    continue
+                cigar = read.cigartuples
+                pos = read.reference_start
+                if len(cigar) == 1 and cigar[0][0] in _REF_BLOCK_OPS:
+                    columns = cigar[0][1]
+                    blocks = ((pos, pos + columns),)
+                else:
+                    columns = 0
+                    blocks = []
+                    for op, n in cigar:
+                        if op in _COLUMN_OPS:
+                            columns += n
+                        if op in _REF_BLOCK_OPS:
+                            blocks.append((pos, pos + n))
+                            pos += n
+                        elif op in _REF_SKIP_OPS:
+                            pos += n
+                if min_identity > 0 and columns:
+                    if not read.has_tag("NM"):
+                        raise InputError(
+                            f"{bam_path}: read '{read.query_name}' has no NM tag, needed for depth.min_identity; "
+                            "map with minimap2 -a / bwa mem (which write NM) or set depth.min_identity: 0"
+                        )
+                    if 1.0 - read.get_tag("NM") / columns < min_identity:
+                        continue
+                for s, e in blocks:
+                    starts.append(s)
+                    ends.append(min(e, int(length)))
+            if not starts:
+                continue
+            n_used += len(starts)
+            cov = coverage_from_blocks(np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), int(length))
+            out[i] = trimmed_mean(cov, trim_fraction) if statistic == "trimmed_mean" else cov.mean()
+    finally:
+        bam.close()
+    if n_used == 0:
+        raise InputError(
+            f"{bam_path}: no read passes the filters (mapped, primary, MAPQ >= {min_mapq}, identity >= {min_identity}) "
+            "on these contigs; check the sample's reads or relax depth.min_identity / depth.min_mapq"
+        )
+    return out
+
+
+def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.ndarray, cfg_depth: dict,
+                  threads: int = 1, samples: list[str] | None = None, contigs_source: str = "the contigs") -> Abundance:
+    """Depth matrix ``(n_contigs, n_samples)`` from one BAM per sample, BAMs in parallel
+    processes (at most ``threads``). Sample names default to the BAM file stems."""
+    if not bams:
+        raise InputError("no BAM files given; pass one coordinate-sorted, indexed BAM per sample")
+    if samples is None:
+        samples = [Path(b).name.removesuffix(".bam") for b in bams]
+    if len(samples) != len(bams):
+        raise InputError(f"{len(bams)} BAM files but {len(samples)} sample names; give one name per BAM")
+    if len(set(samples)) != len(samples):
+        raise InputError(f"duplicate sample names {samples}; name each BAM's sample uniquely (--samples)")
+    kwargs = dict(statistic=cfg_depth["statistic"], trim_fraction=cfg_depth["trim_fraction"],
+                  min_identity=cfg_depth["min_identity"], min_mapq=cfg_depth["min_mapq"], contigs_source=contigs_source)
+    for b in bams:  # fail fast, before any work, on a missing/unsorted/unindexed BAM
+        _open_checked(b).close()
+    workers = max(1, min(threads, len(bams)))
+    if workers == 1:
+        cols = [bam_depth(b, names, lengths, **kwargs) for b in bams]
+    else:
+        # fork: workers need only numpy + pysam, and spawn cannot re-import a stdin or
+        # Snakemake-script __main__; depth runs before any torch thread pool exists.
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(bam_depth, str(b), names, lengths, **kwargs) for b in bams]
+            cols = [f.result() for f in futures]
+    depth = np.stack(cols, axis=1).astype(np.float32)
+    return Abundance(np.asarray(names, dtype=str), np.array(samples, dtype=str), depth)
+
+
+def merge(parts: list[Abundance], sources: list[str]) -> Abundance:
+    """Concatenate per-sample depth tables column-wise (same contigs, in order)."""
+    if not parts:
+        raise InputError("no depth files to merge")
+    for p, src in zip(parts[1:], sources[1:]):
+        check_same_contigs(parts[0].names, sources[0], p.names, src)
+    samples = np.concatenate([p.samples for p in parts])
+    if len(set(samples.tolist())) != len(samples):
+        raise InputError(f"duplicate sample names across {', '.join(sources)}; each sample must appear once")
+    return Abundance(parts[0].names, samples, np.concatenate([p.depth for p in parts], axis=1))
+
+
+def read_depth_table(path: str | os.PathLike) -> Abundance:
+    """Read a precomputed depth TSV.
+
+    Accepts MetaBAT's ``jgi_summarize_bam_contig_depths`` output (columns contigName,
+    contigLen, totalAvgDepth, then ``<sample>`` and ``<sample>-var`` pairs: the depth
+    columns are kept, the ``-var`` ones dropped) or a plain table whose first column is
+    the contig name and every other column one sample's depth.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: depth table not found; check the path")
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="\t"))
+    if len(rows) < 2:
+        raise InputError(f"{path}: depth table has no data rows; give a header line and one row per contig")
+    header = rows[0]
+    if header[:3] == ["contigName", "contigLen", "totalAvgDepth"]:
+        cols = [i for i in range(3, len(header)) if not header[i].endswith("-var")]
+    else:
+        cols = list(range(1, len(header)))
+    if not cols:
+        raise InputError(f"{path}: no sample columns in the header {header}; give contig then one column per sample")
+    names, values = [], []
+    for lineno, row in enumerate(rows[1:], 2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise InputError(f"{path}: line {lineno} has {len(row)} fields, the header {len(header)}; fix the table")
+        try:
+            values.append([float(row[i]) for i in cols])
+        except ValueError:
+            raise InputError(f"{path}: line {lineno} (contig {row[0]}): a depth is not a number; fix the table") from None
+        names.append(row[0])
+    depth = np.array(values, dtype=np.float32)
+    if (depth < 0).any() or not np.isfinite(depth).all():
+        raise InputError(f"{path}: depths must be finite and >= 0; fix the table")
+    samples = [Path(header[i]).name.removesuffix(".bam") for i in cols]
+    return Abundance(np.array(names, dtype=str), np.array(samples, dtype=str), depth)
+
+
+def align_to(abundance: Abundance, names: np.ndarray, source: str) -> Abundance:
+    """Reorder a depth table (e.g. read from TSV) to ``names``; every contig must be there."""
+    index = {n: i for i, n in enumerate(abundance.names.tolist())}
+    missing = [n for n in names.tolist() if n not in index]
+    if missing:
+        raise InputError(f"{source}: contig '{missing[0]}' ({len(missing)} in all) has no depth row; "
+                         "the depth table must cover every contig of the FASTA")
+    order = np.array([index[n] for n in names.tolist()], dtype=np.int64)
+    return Abundance(np.asarray(names, dtype=str), abundance.samples, abundance.depth[order])

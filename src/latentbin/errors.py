@@ -1,0 +1,9 @@
+"""Errors that reach the user as one line (file, record, what to do)."""
+
+
+class InputError(Exception):
+    """Bad user input: a file, record or value that latentbin cannot use.
+
+    The message is one line that names the file (or key), the record and the fix.
+    The CLI prints it without a traceback and exits with status 2.
+    """

@@ -1,0 +1,174 @@
+"""The variational autoencoder (PyTorch) and its loss.
+
+Input per contig: relative depths ``(s,)`` (sum 1), TNF ``(103,)`` (z-scored) and
+log total abundance ``(1,)`` (z-scored), concatenated. Encoder and decoder are MLPs
+(Linear -> LeakyReLU -> Dropout -> BatchNorm, Vamb's order) of any number of layers.
+
+Unlike Vamb 5 (which dropped the variance and samples with unit variance), the encoder
+outputs a mean and an *unconstrained* log-variance by default (no softplus floor, the
+bug in Vamb's wishlist); ``variance="fixed"`` reproduces Vamb's unit variance.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+from .errors import InputError
+
+N_TNF = 103
+
+
+@dataclass
+class LossWeights:
+    """Per-term weights applied to per-contig sums: CE (relative depths), abundance SSE,
+    TNF SSE and KLD."""
+
+    ce: float
+    ab: float
+    sse: float
+    kld: float
+
+
+@dataclass
+class VAEParams:
+    """Everything needed to rebuild a model (saved with its weights)."""
+
+    n_samples: int
+    latent: int = 32
+    hidden: list[int] = field(default_factory=lambda: [512, 512])
+    dropout: float = 0.2
+    variance: str = "learned"
+    loss: str = "vamb5"
+    alpha: float | None = None
+    beta: float = 200.0
+    capacity: float = 3000.0
+    mse_ratio: float = 0.25
+    importance_samples: int = 1
+
+    def weights(self) -> LossWeights:
+        """Loss weights.
+
+        vamb5 (Vamb 5): CE (1-a)(s-1)/(s ln s), abundance (1-a)/s, TNF a/103,
+        KLD 1/(latent*beta), a = alpha (default 0.15 with several samples, 0.5 with one).
+        capacity (tutorial seed): reconstruction normalised so a naive model scores 1
+        (CE sum ln s, TNF SSE 103): CE (1-r)/ln s, abundance (1-r)/s, TNF r/103,
+        KLD 1/(latent*capacity), r = mse_ratio.
+        """
+        s = self.n_samples
+        if self.loss == "vamb5":
+            a = self.alpha if self.alpha is not None else (0.15 if s > 1 else 0.5)
+            ce = (1 - a) * (s - 1) / (s * math.log(s)) if s > 1 else 0.0
+            return LossWeights(ce=ce, ab=(1 - a) / s, sse=a / N_TNF, kld=1 / (self.latent * self.beta))
+        if self.loss == "capacity":
+            r = self.mse_ratio
+            ce = (1 - r) / math.log(s) if s > 1 else 0.0
+            return LossWeights(ce=ce, ab=(1 - r) / s, sse=r / N_TNF, kld=1 / (self.latent * self.capacity))
+        raise ValueError(f"bug: unknown loss {self.loss!r}")
+
+
+def _mlp(sizes: list[int], dropout: float) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for nin, nout in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(nin, nout), nn.LeakyReLU(), nn.Dropout(dropout), nn.BatchNorm1d(nout)]
+    return nn.Sequential(*layers)
+
+
+class VAE(nn.Module):
+    """VAE over (relative depths, TNF, abundance). ``forward`` returns the reconstruction
+    (depths ``(b,s)`` softmaxed, tnf ``(b,103)``, abundance ``(b,1)``), mu and logvar
+    ``(b, latent)`` (logvar is zeros for ``variance="fixed"``)."""
+
+    def __init__(self, params: VAEParams) -> None:
+        super().__init__()
+        if params.n_samples < 1:
+            raise InputError(f"the depth table has {params.n_samples} samples; give at least one BAM")
+        if params.variance not in ("learned", "fixed"):
+            raise ValueError(f"bug: variance must be learned or fixed, not {params.variance!r}")
+        self.params = params
+        n_in = params.n_samples + N_TNF + 1
+        self.encoder = _mlp([n_in] + list(params.hidden), params.dropout)
+        self.mu = nn.Linear(params.hidden[-1], params.latent)
+        self.logvar = nn.Linear(params.hidden[-1], params.latent) if params.variance == "learned" else None
+        self.decoder = _mlp([params.latent] + list(params.hidden[::-1]), params.dropout)
+        self.output = nn.Linear(params.hidden[0], n_in)
+        self.loss_weights = params.weights()
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """x ``(b, s+104)`` -> (mu, logvar), each ``(b, latent)``."""
+        h = self.encoder(x)
+        mu = self.mu(h)
+        logvar = self.logvar(h) if self.logvar is not None else torch.zeros_like(mu)
+        return mu, logvar
+
+    def decode(self, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """z ``(b, latent)`` -> depths ``(b, s)`` (softmax), tnf ``(b, 103)``, abundance ``(b, 1)``."""
+        out = self.output(self.decoder(z))
+        s = self.params.n_samples
+        depths = torch.softmax(out[:, :s], dim=1)
+        return depths, out[:, s : s + N_TNF], out[:, s + N_TNF :]
+
+    def forward(self, x: Tensor) -> tuple[tuple[Tensor, Tensor, Tensor], Tensor, Tensor]:
+        mu, logvar = self.encode(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode(z), mu, logvar
+
+    def loss(self, x: Tensor, weights: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """Weighted loss of a batch ``x (b, s+104)`` with per-contig weights ``(b, 1)``.
+
+        Reconstruction terms are averaged over ``importance_samples`` latent draws.
+        Returns (scalar loss, {ce, ab, sse, kld: weighted per-term means, mu: detached
+        latent means ``(b, latent)``}).
+        """
+        s = self.params.n_samples
+        depths_in, tnf_in, ab_in = x[:, :s], x[:, s : s + N_TNF], x[:, s + N_TNF :]
+        mu, logvar = self.encode(x)
+        k = self.params.importance_samples
+        ce = ab = sse = torch.zeros(len(x), device=x.device)
+        std = torch.exp(0.5 * logvar)
+        for _ in range(k):
+            depths_out, tnf_out, ab_out = self.decode(mu + torch.randn_like(mu) * std)
+            ce = ce - (torch.log(depths_out + 1e-9) * depths_in).sum(dim=1)
+            ab = ab + (ab_out - ab_in).pow(2).sum(dim=1)
+            sse = sse + (tnf_out - tnf_in).pow(2).sum(dim=1)
+        w = self.loss_weights
+        terms = {"ce": ce * (w.ce / k), "ab": ab * (w.ab / k), "sse": sse * (w.sse / k), "kld": kld(mu, logvar, self.params.variance) * w.kld}
+        total = ((terms["ce"] + terms["ab"] + terms["sse"] + terms["kld"]) * weights.view(-1)).mean()
+        means = {name: t.detach().mean() for name, t in terms.items()}
+        means["mu"] = mu.detach()
+        return total, means
+
+    def save(self, path: str | os.PathLike, extra: dict | None = None) -> None:
+        """Write weights + parameters (torch format) atomically."""
+        from ._io import atomic_path
+
+        with atomic_path(path) as tmp:
+            torch.save({"format": "latentbin-vae-1", "params": asdict(self.params),
+                        "state_dict": self.state_dict(), "extra": extra or {}}, tmp)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str | torch.device = "cpu") -> "VAE":
+        """Rebuild a saved model on ``device`` in eval mode."""
+        try:
+            blob = torch.load(path, map_location=device, weights_only=True)
+        except FileNotFoundError:
+            raise InputError(f"{path}: model file not found; run `latentbin train` first") from None
+        except Exception as exc:  # torch raises many types for a bad file
+            raise InputError(f"{path}: not a latentbin model ({type(exc).__name__}); retrain it") from None
+        if not isinstance(blob, dict) or blob.get("format") != "latentbin-vae-1":
+            raise InputError(f"{path}: not a latentbin model file; retrain it with `latentbin train`")
+        model = cls(VAEParams(**blob["params"]))
+        model.load_state_dict(blob["state_dict"])
+        return model.to(device).eval()
+
+
+def kld(mu: Tensor, logvar: Tensor, variance: str) -> Tensor:
+    """KL divergence from N(mu, exp(logvar)) to N(0, 1), summed over latent dims ``(b,)``.
+    With fixed unit variance it reduces to 0.5 * |mu|^2 (Vamb 5)."""
+    if variance == "fixed":
+        return 0.5 * mu.pow(2).sum(dim=1)
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=1)
