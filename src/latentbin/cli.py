@@ -236,12 +236,22 @@ def argument_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _setup_logging(level: int) -> None:
+    """One stderr handler on the package logger (library modules only emit records)."""
+    for old in [h for h in log.handlers if getattr(h, "latentbin_cli", False)]:
+        log.removeHandler(old)  # its stream may be gone (tests and Snakemake replace stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.latentbin_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 bad input, 1 failure)."""
     parser = argument_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr, force=True)
+    _setup_logging(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     try:
         if getattr(args, "func", None) is None:
             parser.error("no command")

@@ -65,7 +65,9 @@ def iter_fasta_handle(fh: BinaryIO, source: str) -> Iterator[tuple[str, bytes]]:
                     "give a FASTA file of contigs ('>name' lines followed by sequence)"
                 )
             bad = line.translate(None, _ALLOWED)
-            if bad.strip():
+            if bad and not bad.strip():  # spaces/tabs inside sequence lines are tolerated
+                line, bad = b"".join(line.split()), b""
+            if bad:
                 raise InputError(
                     f"{source}: line {lineno} (contig {name}): invalid sequence character "
                     f"{bad[:1].decode('ascii', 'replace')!r}; only IUPAC nucleotide codes are allowed"

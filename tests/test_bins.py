@@ -1,0 +1,30 @@
+import pytest
+
+from latentbin.bins import list_bins, write_bins
+from latentbin.contigs import iter_fasta
+from latentbin.errors import InputError
+from tests.helpers import write_fasta
+
+
+def test_writes_only_bins_over_min_size(tmp_path):
+    fasta = write_fasta(tmp_path / "c.fa", [("a", "A" * 300), ("b", "C" * 300), ("c", "G" * 100), ("d", "T" * 50)])
+    kept = write_bins({"bin1": ["a", "b"], "bin2": ["c"], "bin3": ["d"]}, fasta, tmp_path / "bins", 100)
+    assert kept == {"bin1": 600, "bin2": 100}
+    files = list_bins(tmp_path / "bins")
+    assert [f.name for f in files] == ["bin1.fna", "bin2.fna"]
+    assert [n for n, _ in iter_fasta(files[0])] == ["a", "b"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bins")]
+
+
+def test_rerun_replaces_folder(tmp_path):
+    fasta = write_fasta(tmp_path / "c.fa", [("a", "A" * 300), ("b", "C" * 300)])
+    write_bins({"x": ["a"], "y": ["b"]}, fasta, tmp_path / "bins", 0)
+    write_bins({"z": ["a", "b"]}, fasta, tmp_path / "bins", 0)
+    assert [f.name for f in list_bins(tmp_path / "bins")] == ["z.fna"]
+
+
+def test_contig_missing_from_fasta(tmp_path):
+    fasta = write_fasta(tmp_path / "c.fa", [("a", "A" * 300)])
+    with pytest.raises(InputError, match="contig 'zz' of bin b1 is not in the contig FASTA"):
+        write_bins({"b1": ["a", "zz"]}, fasta, tmp_path / "bins", 0)
+    assert not (tmp_path / "bins").exists()

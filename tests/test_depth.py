@@ -1,0 +1,134 @@
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from scipy.stats import trim_mean
+
+from latentbin.depth import (Abundance, align_to, bam_depth, compute_depth, coverage_from_blocks, merge,
+                             read_depth_table, trimmed_mean)
+from latentbin.errors import InputError
+from tests.helpers import make_bam, random_reads
+
+REFS = [("c1", 1500), ("c2", 2200), ("c3", 900)]
+CFG = {"statistic": "trimmed_mean", "trim_fraction": 0.1, "min_identity": 0.0, "min_mapq": 0}
+NAMES = np.array([n for n, _ in REFS])
+LENGTHS = np.array([ln for _, ln in REFS])
+
+
+@pytest.fixture(scope="module")
+def bam(tmp_path_factory):
+    rng = np.random.default_rng(3)
+    return make_bam(tmp_path_factory.mktemp("bam") / "s1.bam", REFS, random_reads(rng, REFS, 600))
+
+
+def samtools_depth(bam_path, extra=()):
+    """Per-position depth from `samtools depth -a`, same read filters as latentbin."""
+    out = subprocess.run(["samtools", "depth", "-a", "-G", "UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY", *extra,
+                          str(bam_path)], check=True, capture_output=True, text=True).stdout
+    per = {n: np.zeros(ln, dtype=np.int64) for n, ln in REFS}
+    for line in out.splitlines():
+        ref, pos, d = line.split("\t")
+        per[ref][int(pos) - 1] = int(d)
+    return per
+
+
+@pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
+@pytest.mark.parametrize("statistic, trim", [("mean", 0.0), ("trimmed_mean", 0.1), ("trimmed_mean", 0.25)])
+def test_depth_matches_samtools(bam, statistic, trim):
+    per = samtools_depth(bam)
+    got = bam_depth(bam, NAMES, LENGTHS, statistic=statistic, trim_fraction=trim)
+    want = [per[n].mean() if statistic == "mean" else trim_mean(per[n], trim) for n in NAMES]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+@pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
+def test_mapq_filter_matches_samtools(bam):
+    per = samtools_depth(bam, ["-Q", "5"])
+    got = bam_depth(bam, NAMES, LENGTHS, statistic="mean", trim_fraction=0, min_mapq=5)
+    np.testing.assert_allclose(got, [per[n].mean() for n in NAMES], rtol=1e-5)
+
+
+def test_identity_filter_by_hand(tmp_path):
+    # 100M with NM 0 -> identity 1.0; NM 4 -> 0.96; 50M5D50M with NM 5 -> 1 - 5/105
+    reads = [{"ref": 0, "pos": 0, "cigar": [(0, 100)], "nm": 0},
+             {"ref": 0, "pos": 0, "cigar": [(0, 100)], "nm": 4},
+             {"ref": 0, "pos": 0, "cigar": [(0, 50), (2, 5), (0, 50)], "nm": 5}]
+    path = make_bam(tmp_path / "id.bam", [("c1", 200)], reads)
+    names, lengths = np.array(["c1"]), np.array([200])
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.97)[0] == pytest.approx(100 / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.95)[0] == pytest.approx((100 + 100 + 100) / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.0)[0] == pytest.approx(300 / 200)
+
+
+def test_trimmed_mean_equals_scipy():
+    rng = np.random.default_rng(5)
+    for n in (1, 7, 10, 11, 1000):
+        x = rng.poisson(3, n).astype(np.int32)
+        for t in (0.0, 0.1, 0.2, 0.49):
+            assert trimmed_mean(x, t) == pytest.approx(trim_mean(x, t) if n else 0.0)
+
+
+def test_coverage_from_blocks():
+    cov = coverage_from_blocks(np.array([0, 2, 2]), np.array([3, 5, 4]), 6)
+    assert cov.tolist() == [1, 1, 3, 2, 1, 0]
+
+
+def test_parallel_equals_serial_and_merge(bam, tmp_path):
+    other = tmp_path / "s2.bam"
+    shutil.copy(bam, other)
+    shutil.copy(str(bam) + ".bai", str(other) + ".bai")
+    serial = compute_depth([bam, other], NAMES, LENGTHS, CFG, threads=1)
+    parallel = compute_depth([bam, other], NAMES, LENGTHS, CFG, threads=2)
+    np.testing.assert_array_equal(serial.depth, parallel.depth)
+    assert serial.samples.tolist() == ["s1", "s2"] and serial.depth.shape == (3, 2)
+    a = compute_depth([bam], NAMES, LENGTHS, CFG, samples=["A"])
+    b = compute_depth([other], NAMES, LENGTHS, CFG, samples=["B"])
+    merged = merge([a, b], ["a", "b"])
+    np.testing.assert_array_equal(merged.depth, serial.depth)
+    merged.save(tmp_path / "d.npz")
+    back = Abundance.load(tmp_path / "d.npz")
+    assert back.samples.tolist() == ["A", "B"]
+    with pytest.raises(InputError, match="duplicate sample names"):
+        merge([a, a], ["a", "a2"])
+
+
+def test_bam_errors(tmp_path, bam):
+    unsorted = make_bam(tmp_path / "u.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)]}], sort=False)
+    with pytest.raises(InputError, match="not coordinate-sorted.*samtools sort"):
+        bam_depth(unsorted, NAMES, LENGTHS)
+    noindex = make_bam(tmp_path / "n.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)]}], index=False)
+    with pytest.raises(InputError, match="has no index.*samtools index"):
+        bam_depth(noindex, NAMES, LENGTHS)
+    with pytest.raises(InputError, match="contig 'c2' is 2200 bp in the BAM header but 999 bp"):
+        bam_depth(bam, NAMES, np.array([1500, 999, 900]))
+    with pytest.raises(InputError, match="contig 'other' of .* is not in the BAM header"):
+        bam_depth(bam, np.array(["c1", "other"]), np.array([1500, 10]))
+    empty = make_bam(tmp_path / "e.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)], "flag": 256}])
+    with pytest.raises(InputError, match="no read passes the filters"):
+        bam_depth(empty, NAMES, LENGTHS)
+    notbam = tmp_path / "x.bam"
+    notbam.write_text("hello")
+    with pytest.raises(InputError, match="not a BAM file"):
+        bam_depth(notbam, NAMES, LENGTHS)
+    with pytest.raises(InputError, match="BAM file not found"):
+        compute_depth([tmp_path / "missing.bam"], NAMES, LENGTHS, CFG)
+
+
+def test_depth_tables(tmp_path):
+    jgi = tmp_path / "jgi.tsv"
+    jgi.write_text("contigName\tcontigLen\ttotalAvgDepth\tS1.bam\tS1.bam-var\tS2.bam\tS2.bam-var\n"
+                   "b\t2000\t3\t1.0\t0.1\t2.0\t0.2\na\t3000\t5\t4.0\t0.3\t1.0\t0.1\n")
+    ab = read_depth_table(jgi)
+    assert ab.samples.tolist() == ["S1", "S2"]
+    aligned = align_to(ab, np.array(["a", "b"]), str(jgi))
+    np.testing.assert_array_equal(aligned.depth, [[4.0, 1.0], [1.0, 2.0]])
+    plain = tmp_path / "plain.tsv"
+    plain.write_text("contig\tx\ty\tz\na\t1\t2\t3\n")
+    assert read_depth_table(plain).depth.shape == (1, 3)
+    with pytest.raises(InputError, match="contig 'zz' .* has no depth row"):
+        align_to(ab, np.array(["a", "zz"]), str(jgi))
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("contig\tS1\na\tlots\n")
+    with pytest.raises(InputError, match="line 2 .*not a number"):
+        read_depth_table(bad)
