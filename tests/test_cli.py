@@ -40,7 +40,7 @@ def test_run_end_to_end_and_resume(mapped, tmp_path, caplog):
     args = ["run", "--contigs", str(contigs), "--bam", *map(str, bams), "--outdir", str(out), "--epochs", "3",
             "--threads", "2", "--min-bin-size", "100000"]
     assert main(args) == 0
-    for name in ("tnf.npz", "depth.npz", "model.pt", "train_log.tsv", "latent.npz", "clusters.tsv"):
+    for name in ("tnf.npz", "depth.npz", "markers.npz", "model.pt", "train_log.tsv", "latent.npz", "clusters.tsv"):
         assert (out / name).is_file(), name
     ab = Abundance.load(out / "depth.npz")
     assert ab.depth.shape[1] == len(bams) and (ab.depth.sum(1) > 0).all()
@@ -60,7 +60,8 @@ def test_run_end_to_end_and_resume(mapped, tmp_path, caplog):
                  str(out / "depth.npz"), "--out", str(latent2)]) == 0
     np.testing.assert_array_equal(np.load(latent2)["latent"], np.load(out / "latent.npz")["latent"])
     clusters2 = tmp_path / "c2.tsv"
-    assert main(["cluster", "--latent", str(latent2), "--out", str(clusters2)]) == 0
+    assert main(["cluster", "--latent", str(latent2), "--out", str(clusters2), "--markers", str(out / "markers.npz"),
+                 "--depth", str(out / "depth.npz")]) == 0
     assert clusters2.read_text() == (out / "clusters.tsv").read_text()
 
 
@@ -112,7 +113,8 @@ def test_stage_chain_on_synthetic_tables(tmp_path):
                  "--epochs", "2", "--batch-size", "16", "--log", str(o / "log.tsv"), *common]) == 0
     assert main(["encode", "--model", str(o / "m.pt"), "--tnf", str(o / "t.npz"), "--depth", str(o / "d.npz"),
                  "--out", str(o / "l.npz")]) == 0
-    assert main(["cluster", "--latent", str(o / "l.npz"), "--out", str(o / "c.tsv"), "--method", "hdbscan"]) == 0
+    assert main(["cluster", "--latent", str(o / "l.npz"), "--out", str(o / "c.tsv"), "--method", "hdbscan",
+                 "--no-refine"]) == 0
     assert main(["bins", "--clusters", str(o / "c.tsv"), "--contigs", str(fa), "--outdir", str(o / "bins"),
                  "--min-bin-size", "0"]) == 0
     assert len(list((o / "bins").glob("*.fna"))) >= 1

@@ -31,7 +31,8 @@ _OVERRIDES: dict[str, list[tuple[str, str, Any]]] = {
               ("--loss", "vae.loss", str), ("--importance-samples", "vae.importance_samples", int),
               ("--learning-rate", "vae.learning_rate", float)],
     "device": [("--device", "vae.device", str)],
-    "cluster": [("--method", "cluster.method", str), ("--multisplit", "cluster.multisplit", bool)],
+    "cluster": [("--method", "cluster.method", str), ("--refine", "cluster.refine", bool),
+                ("--multisplit", "cluster.multisplit", bool)],
     "bins": [("--min-bin-size", "bins.min_bin_size", int)],
 }
 
@@ -123,8 +124,12 @@ def cmd_encode(args: argparse.Namespace, cfg: dict) -> None:
     stages.encode(args.model, args.tnf, args.depth, args.out, cfg, cfg["threads"], _device(args))
 
 
+def cmd_markers(args: argparse.Namespace, cfg: dict) -> None:
+    stages.markers(args.contigs, args.out, cfg, cfg["threads"])
+
+
 def cmd_cluster(args: argparse.Namespace, cfg: dict) -> None:
-    stages.cluster(args.latent, args.out, cfg, cfg["threads"], _device(args))
+    stages.cluster(args.latent, args.out, cfg, cfg["threads"], _device(args), args.markers, args.depth)
 
 
 def cmd_bins(args: argparse.Namespace, cfg: dict) -> None:
@@ -137,22 +142,27 @@ def cmd_run(args: argparse.Namespace, cfg: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     threads, dev = cfg["threads"], _device(args)
     paths = {k: out / v for k, v in dict(tnf="tnf.npz", depth="depth.npz", model="model.pt", log="train_log.tsv",
-                                         latent="latent.npz", clusters="clusters.tsv", bins="bins").items()}
+                                         latent="latent.npz", markers="markers.npz", clusters="clusters.tsv",
+                                         bins="bins").items()}
     steps: list[tuple[str, Path, Callable[[], None]]] = [
         ("tnf", paths["tnf"], lambda: stages.tnf(args.contigs, paths["tnf"], cfg, threads)),
         ("depth", paths["depth"], lambda: (stages.depth(args.contigs, args.bam, paths["depth"], cfg, threads, args.samples)
                                            if args.bam else cmd_depth(argparse.Namespace(
                                                contigs=args.contigs, bam=None, table=args.depth_table,
                                                out=paths["depth"], samples=None), cfg))),
+        ("markers", paths["markers"], lambda: stages.markers(args.contigs, paths["markers"], cfg, threads)),
         ("train", paths["model"], lambda: stages.train(paths["tnf"], paths["depth"], paths["model"], paths["log"], cfg,
                                                       threads, dev)),
         ("encode", paths["latent"], lambda: stages.encode(paths["model"], paths["tnf"], paths["depth"], paths["latent"],
                                                          cfg, threads, dev)),
-        ("cluster", paths["clusters"], lambda: stages.cluster(paths["latent"], paths["clusters"], cfg, threads, dev)),
+        ("cluster", paths["clusters"], lambda: stages.cluster(paths["latent"], paths["clusters"], cfg, threads, dev,
+                                                             paths["markers"], paths["depth"])),
         ("bins", paths["bins"], lambda: stages.write_bins(paths["clusters"], args.contigs, paths["bins"], cfg)),
     ]
     if bool(args.bam) == bool(args.depth_table):
         raise InputError("give either --bam (one BAM per sample) or --depth-table, not both or neither")
+    if not cfg["cluster"]["refine"]:
+        steps = [s for s in steps if s[0] != "markers"]
     rerun = args.force
     for name, target, fn in steps:
         if target.exists() and not rerun:
@@ -209,8 +219,14 @@ def argument_parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", required=True)
     p.add_argument("--out", required=True, help="output latent.npz")
 
+    p = add("markers", cmd_markers, "single-copy marker genes on every contig -> markers.npz", "contigs")
+    p.add_argument("--contigs", required=True, help="contig FASTA")
+    p.add_argument("--out", required=True, help="output markers.npz")
+
     p = add("cluster", cmd_cluster, "cluster the latent space -> clusters.tsv", "cluster", "device")
     p.add_argument("--latent", required=True)
+    p.add_argument("--markers", help="markers.npz from `latentbin markers` (for cluster.refine)")
+    p.add_argument("--depth", help="depth.npz (for cluster.refine)")
     p.add_argument("--out", required=True, help="output clusters.tsv (bin<TAB>contig)")
 
     p = add("bins", cmd_bins, "write one FASTA per bin", "bins")
@@ -270,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-_STAGE_COMMANDS = {cmd_contigs, cmd_tnf, cmd_depth, cmd_train, cmd_encode, cmd_cluster, cmd_bins, cmd_run}
+_STAGE_COMMANDS = {cmd_contigs, cmd_tnf, cmd_depth, cmd_train, cmd_encode, cmd_markers, cmd_cluster, cmd_bins, cmd_run}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

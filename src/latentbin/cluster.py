@@ -208,9 +208,11 @@ def hdbscan_clusters(latent: np.ndarray, min_cluster_size: int = 5) -> np.ndarra
 
 
 def cluster_latent(latent: np.ndarray, lengths: np.ndarray, cfg: dict, names: np.ndarray | None = None,
-                   device: str | None = None) -> np.ndarray:
-    """Cluster labels ``(n,) int64`` by ``cfg['cluster']['method']``; with
-    ``cluster.multisplit`` each cluster is split by sample prefix (needs ``names``)."""
+                   device: str | None = None, markers=None, depth: np.ndarray | None = None) -> np.ndarray:
+    """Cluster labels ``(n,) int64`` by ``cfg['cluster']['method']``. With
+    ``cluster.refine`` and ``markers`` (:class:`latentbin.refine.ContigMarkers`) and
+    ``depth (n, s)``, clusters are split/merged by marker genes; with
+    ``cluster.multisplit`` each cluster is then split by sample prefix (needs ``names``)."""
     ccfg = cfg["cluster"]
     if len(latent) == 0:
         raise InputError("no contigs to cluster")
@@ -221,6 +223,12 @@ def cluster_latent(latent: np.ndarray, lengths: np.ndarray, cfg: dict, names: np
 
         dev = pick_device(device if device not in (None, "auto") else cfg["vae"]["device"])
         labels = medoid_clusters(latent, lengths, ccfg["max_steps"], cfg["seed"], dev)
+    if ccfg["refine"] and markers is not None:
+        from .refine import refine
+
+        if depth is None:
+            raise ValueError("bug: refine needs the depth matrix")
+        labels = refine(labels, latent, depth, np.asarray(lengths), markers, cfg["seed"])
     if ccfg["multisplit"]:
         if names is None:
             raise ValueError("bug: multisplit needs contig names")

@@ -96,13 +96,39 @@ def encode(model_path: PathLike, tnf_path: PathLike, depth_path: PathLike, out: 
     log.info("latent %s -> %s", latent.shape, out)
 
 
-def cluster(latent_path: PathLike, out: PathLike, cfg: dict, threads: int = 1, device: str | None = None) -> None:
-    """Cluster the latent space -> ``clusters.tsv`` (bin, contig)."""
+def markers(contigs: PathLike, out: PathLike, cfg: dict, threads: int = 1) -> None:
+    """Single-copy marker genes on every contig >= contigs.min_length -> ``markers.npz``."""
+    from .contigs import iter_filtered
+    from .refine import find_markers
+
+    t0 = time.perf_counter()
+    found = find_markers(list(iter_filtered(contigs, cfg["contigs"]["min_length"])), threads, cfg["seed"])
+    found.save(out)
+    log.info("%d marker genes on %d contigs in %.1f s -> %s", len(found.contig), len(np.unique(found.contig)),
+             time.perf_counter() - t0, out)
+
+
+def cluster(latent_path: PathLike, out: PathLike, cfg: dict, threads: int = 1, device: str | None = None,
+            markers_path: PathLike | None = None, depth_path: PathLike | None = None) -> None:
+    """Cluster the latent space -> ``clusters.tsv`` (bin, contig). With cluster.refine,
+    ``markers_path`` (markers.npz) and ``depth_path`` (depth.npz), refine by marker genes."""
+    from .refine import ContigMarkers
     from .train import limit_threads
 
     data = load_checked(latent_path, ("names", "lengths", "latent"))
+    found = depth_matrix = None
+    if cfg["cluster"]["refine"]:
+        if markers_path is None or depth_path is None:
+            raise InputError("cluster.refine is on but no markers.npz/depth.npz given; pass --markers and --depth "
+                             "(from `latentbin markers` and `latentbin depth`) or set cluster.refine: false")
+        found = ContigMarkers.load(markers_path)
+        check_same_contigs(data["names"], str(latent_path), found.names, str(markers_path))
+        ab = Abundance.load(depth_path)
+        check_same_contigs(data["names"], str(latent_path), ab.names, str(depth_path))
+        depth_matrix = ab.depth
     with limit_threads(threads):
-        labels = cluster_latent(data["latent"], data["lengths"], cfg, names=data["names"], device=device)
+        labels = cluster_latent(data["latent"], data["lengths"], cfg, names=data["names"], device=device,
+                                markers=found, depth=depth_matrix)
     bins = bin_names(labels, data["names"], cfg["cluster"]["multisplit"], cfg["assembly"]["separator"])
     write_clusters(out, bins, data["names"])
     log.info("%d clusters of %d contigs -> %s", len(np.unique(bins)), len(bins), out)

@@ -1,0 +1,211 @@
+"""Marker-guided refinement of clusters: split clusters that hold several genomes, merge
+pieces of one genome.
+
+Single-copy marker genes (``latentbin.markers``: pyrodigal + pyhmmer against the 107
+bacterial single-copy genes) are found once on every contig. A cluster's completeness
+is the fraction of markers present and its contamination the extra copies per marker
+(CheckM's plain estimate). Its quality is ``completeness - 2 * contamination``.
+
+1. Split: a cluster with contamination above ``SPLIT_CONTAMINATION`` x its completeness
+   (and at least two extra marker copies) is cut by k-means
+   (k = median copies of its present markers, at least 2) on the unit-normalised latent
+   next to the z-scored log depths; the cut is kept when the summed quality of the
+   parts beats the whole. Parts are split again (two rounds).
+2. Merge: two clusters whose length-weighted latent centroids are within
+   ``MERGE_DISTANCE`` (cosine distance / 2) are merged when the union's quality beats
+   both and its contamination stays under ``MERGE_MAX_CONTAMINATION``; best pairs first.
+
+Clusters without markers (plasmids, small pieces) are left as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._io import save_npz
+from .refhash import load_checked, refhash
+
+log = logging.getLogger(__name__)
+
+SPLIT_CONTAMINATION = 0.1  # split when contamination > 0.1 x completeness ...
+SPLIT_MIN_EXTRA = 2 / 107  # ... and at least two extra marker copies
+SPLIT_MIN_GAIN = 0.02  # keep a split only if the parts' summed quality gains this much
+MERGE_DISTANCE = 0.25
+MERGE_MAX_CONTAMINATION = 0.1
+MIN_CLUSTER_BP = 50_000
+MERGE_MIN_GAIN = 0.05
+
+
+@dataclass
+class ContigMarkers:
+    """Marker hits per contig: ``contig (m,) int64`` index into ``names``,
+    ``marker (m,) int64`` index into ``marker_names``."""
+
+    names: np.ndarray
+    marker_names: np.ndarray
+    contig: np.ndarray
+    marker: np.ndarray
+
+    def save(self, path: str | os.PathLike) -> None:
+        save_npz(path, names=self.names, marker_names=self.marker_names, contig=self.contig, marker=self.marker,
+                 refhash=refhash(self.names))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "ContigMarkers":
+        d = load_checked(path, ("names", "marker_names", "contig", "marker"))
+        return cls(d["names"], d["marker_names"], d["contig"], d["marker"])
+
+    def matrix(self) -> np.ndarray:
+        """Copies of each marker on each contig, ``(n_contigs, n_markers) int32``."""
+        m = np.zeros((len(self.names), len(self.marker_names)), dtype=np.int32)
+        np.add.at(m, (self.contig, self.marker), 1)
+        return m
+
+
+def _train_gene_finder(records: list[tuple[str, bytes]], seed: int, train_bp: int = 4_000_000):
+    """One pyrodigal model trained on up to ``train_bp`` of contigs spread over the assembly.
+
+    Single-genome mode with one shared model finds genes 17x faster than the 50 metagenomic
+    models (measured on the dev data: 0.3 s vs 5.3 s per Mbp, same gene count); marker
+    detection only needs the genes, not exact starts.
+    """
+    import warnings
+
+    import pyrodigal
+
+    order = np.random.default_rng(seed).permutation(len(records))
+    chunks, total = [], 0
+    for i in order:
+        chunks.append(records[i][1])
+        total += len(records[i][1])
+        if total >= train_bp:
+            break
+    finder = pyrodigal.GeneFinder(meta=total < 20_000)
+    if total >= 20_000:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            finder.train(b"TTAATTAATTAA".join(chunks)[:train_bp])
+    return finder
+
+
+def find_markers(records: list[tuple[str, bytes]], threads: int = 1, seed: int = 1, chunk: int = 64) -> ContigMarkers:
+    """Single-copy marker genes on each contig (records: name, sequence), in a thread pool."""
+    from .markers import Protein, count_markers, marker_names, search_markers
+
+    names = [n for n, _ in records]
+    markers = list(marker_names())
+    index = {m: i for i, m in enumerate(markers)}
+    contig_of = {n: i for i, n in enumerate(names)}
+    finder = _train_gene_finder(records, seed)
+
+    def work(part: list[tuple[str, bytes]]) -> list[tuple[int, int]]:
+        proteins = [Protein(f"{name}_{i}", name, i, gene.translate(include_stop=False))
+                    for name, seq in part for i, gene in enumerate(finder.find_genes(seq), 1)]
+        per_contig: dict[str, list] = {}
+        for h in search_markers(proteins):
+            per_contig.setdefault(h.contig, []).append(h)
+        out = []
+        for contig, hits in per_contig.items():  # split genes on adjacent ORFs count once
+            for marker, copies in count_markers(hits).items():
+                out.extend([(contig_of[contig], index[marker])] * copies)
+        return out
+
+    parts = [records[i : i + chunk] for i in range(0, len(records), chunk)]
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        pairs = [p for res in pool.map(work, parts) for p in res]
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return ContigMarkers(np.array(names, dtype=str), np.array(markers, dtype=str), arr[:, 0], arr[:, 1])
+
+
+def quality(counts: np.ndarray) -> tuple[float, float]:
+    """(completeness, contamination) from marker copy counts ``(n_markers,)``."""
+    n = len(counts)
+    present = counts > 0
+    return float(present.sum() / n), float(np.clip(counts - 1, 0, None).sum() / n)
+
+
+def _score(counts: np.ndarray) -> float:
+    comp, cont = quality(counts)
+    return comp - 2 * cont
+
+
+def _features(latent: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    unit = latent / np.maximum(np.linalg.norm(latent, axis=1, keepdims=True), 1e-12)
+    logd = np.log(depth + 0.1)
+    logd = (logd - logd.mean(axis=0)) / np.where(logd.std(axis=0) == 0, 1, logd.std(axis=0))
+    return np.hstack([unit, 0.3 * logd]).astype(np.float64)
+
+
+def _split(members: np.ndarray, mm: np.ndarray, feats: np.ndarray, seed: int, rounds: int) -> list[np.ndarray]:
+    from sklearn.cluster import KMeans
+
+    counts = mm[members].sum(axis=0)
+    comp, cont = quality(counts)
+    # contamination relative to completeness: genomes with few of these markers (archaea,
+    # divergent lineages) show small absolute numbers
+    if rounds == 0 or cont < SPLIT_MIN_EXTRA or cont <= SPLIT_CONTAMINATION * comp or len(members) < 4:
+        return [members]
+    k = int(max(2, np.median(counts[counts > 0])))
+    k = min(k, len(members) // 2)
+    if k < 2:
+        return [members]
+    labels = KMeans(n_clusters=k, n_init=5, random_state=seed).fit_predict(feats[members])
+    parts = [members[labels == j] for j in range(k) if (labels == j).any()]
+    if sum(max(_score(mm[p].sum(axis=0)), 0) for p in parts) <= max(_score(counts), 0) + SPLIT_MIN_GAIN:
+        return [members]
+    return [q for p in parts for q in _split(p, mm, feats, seed, rounds - 1)]
+
+
+def refine(labels: np.ndarray, latent: np.ndarray, depth: np.ndarray, lengths: np.ndarray,
+           markers: ContigMarkers, seed: int = 1) -> np.ndarray:
+    """Refined cluster labels ``(n,) int64`` (see the module docstring)."""
+    mm = markers.matrix()
+    feats = _features(latent, depth)
+    clusters = [np.flatnonzero(labels == k) for k in np.unique(labels)]
+    n_split = n_merge = 0
+    out: list[np.ndarray] = []
+    for members in clusters:
+        if lengths[members].sum() >= MIN_CLUSTER_BP and mm[members].any():
+            parts = _split(members, mm, feats, seed, rounds=2)
+            n_split += len(parts) - 1
+            out.extend(parts)
+        else:
+            out.append(members)
+    # merge: candidates are clusters with markers, pairs by centroid distance
+    unit = latent / np.maximum(np.linalg.norm(latent, axis=1, keepdims=True), 1e-12)
+    big = [i for i, m in enumerate(out) if mm[m].any() and lengths[m].sum() >= MIN_CLUSTER_BP]
+    merged = True
+    while merged and len(big) > 1:
+        merged = False
+        cents = np.array([np.average(unit[out[i]], axis=0, weights=lengths[out[i]]) for i in big])
+        cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+        dist = 0.5 - 0.5 * cents @ cents.T
+        best = None
+        for a, b in zip(*np.nonzero(np.triu(dist < MERGE_DISTANCE, 1))):
+            ca, cb = mm[out[big[a]]].sum(axis=0), mm[out[big[b]]].sum(axis=0)
+            union = ca + cb
+            _, cont = quality(union)
+            gain = _score(union) - max(_score(ca), _score(cb))
+            if cont <= MERGE_MAX_CONTAMINATION and gain > MERGE_MIN_GAIN and (best is None or gain > best[0]):
+                best = (gain, a, b)
+        if best is not None:
+            _, a, b = best
+            ia, ib = big[a], big[b]
+            out[ia] = np.concatenate([out[ia], out[ib]])
+            out[ib] = np.zeros(0, dtype=np.int64)
+            big.remove(ib)
+            n_merge += 1
+            merged = True
+    new = np.empty(len(labels), dtype=np.int64)
+    k = 0
+    for m in out:
+        if len(m):
+            new[m] = k
+            k += 1
+    log.info("refine: %d splits, %d merges -> %d clusters", n_split, n_merge, k)
+    return new
