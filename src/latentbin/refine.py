@@ -93,8 +93,12 @@ def _train_gene_finder(records: list[tuple[str, bytes]], seed: int, train_bp: in
     return finder
 
 
-def find_markers(records: list[tuple[str, bytes]], threads: int = 1, seed: int = 1, chunk: int = 64) -> ContigMarkers:
-    """Single-copy marker genes on each contig (records: name, sequence), in a thread pool."""
+def find_markers(records: list[tuple[str, bytes]], threads: int = 1, seed: int = 1) -> ContigMarkers:
+    """Single-copy marker genes on each contig (records: name, sequence).
+
+    The contigs are cut into ``2 x threads`` parts of similar size, each searched in a
+    thread (pyrodigal and pyhmmer release the GIL); few large parts because every
+    hmmsearch call prepares all 111 profiles again."""
     from .markers import Protein, count_markers, marker_names, search_markers
 
     names = [n for n, _ in records]
@@ -115,7 +119,11 @@ def find_markers(records: list[tuple[str, bytes]], threads: int = 1, seed: int =
                 out.extend([(contig_of[contig], index[marker])] * copies)
         return out
 
-    parts = [records[i : i + chunk] for i in range(0, len(records), chunk)]
+    n_parts = 2 * max(1, threads)
+    bounds = np.searchsorted(np.cumsum([len(s) for _, s in records]),
+                             np.linspace(0, sum(len(s) for _, s in records), n_parts + 1)[1:-1])
+    parts = [p for p in np.split(np.arange(len(records)), bounds) if len(p)]
+    parts = [[records[i] for i in p] for p in parts]
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         pairs = [p for res in pool.map(work, parts) for p in res]
     arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
