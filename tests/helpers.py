@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pysam
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -27,10 +26,13 @@ def random_seq(rng: np.random.Generator, n: int, gc: float = 0.5) -> str:
 
 
 def make_bam(path: Path, refs: list[tuple[str, int]], reads: list[dict], sort: bool = True, index: bool = True) -> Path:
-    """Write a BAM with the given references and reads.
+    """Write a BAM with the given references and reads (pysam imported here: the GPU
+    machine runs the model tests without it).
 
     Each read dict: ref (index), pos, cigar (list of (op, len)), optional flag, mapq, nm.
     """
+    import pysam
+
     header = {"HD": {"VN": "1.6", "SO": "coordinate" if sort else "unsorted"},
               "SQ": [{"SN": n, "LN": ln} for n, ln in refs]}
     unsorted = path.with_suffix(".unsorted.bam")

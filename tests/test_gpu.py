@@ -1,0 +1,46 @@
+"""CUDA paths: training, encoding and clustering on the GPU (skipped without one)."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import adjusted_rand_score
+
+from latentbin.cluster import medoid_clusters
+from latentbin.config import load_config
+from latentbin.model import VAE
+from latentbin.train import encode_latent, train_vae
+
+pytestmark = [pytest.mark.gpu,
+              pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")]
+
+
+def planted(n_per=200, k=5, s=4, seed=0):
+    rng = np.random.default_rng(seed)
+    prof = rng.lognormal(0, 1, (k, s))
+    tnf_c = rng.standard_normal((k, 103))
+    depth = np.repeat(prof, n_per, 0) * rng.lognormal(0, 0.1, (k * n_per, s))
+    tnf = np.repeat(tnf_c, n_per, 0) + rng.standard_normal((k * n_per, 103)) * 0.3
+    return depth.astype(np.float32), tnf.astype(np.float32), np.full(k * n_per, 10000), np.repeat(np.arange(k), n_per)
+
+
+def test_train_encode_cluster_on_cuda(tmp_path):
+    depth, tnf, lengths, truth = planted()
+    cfg = load_config({"vae": {"epochs": 20, "device": "cuda"}})
+    model, hist = train_vae(depth, tnf, lengths, cfg)
+    assert next(model.parameters()).is_cuda and np.isfinite(hist[-1]["loss"])
+    latent = encode_latent(model, depth, tnf, lengths)
+    model.save(tmp_path / "m.pt")
+    again = encode_latent(VAE.load(tmp_path / "m.pt", "cuda"), depth, tnf, lengths)
+    np.testing.assert_array_equal(latent, again)
+    labels = medoid_clusters(latent, lengths, device="cuda")
+    assert adjusted_rand_score(truth, labels) > 0.95
+
+
+def test_cuda_and_cpu_clustering_agree():
+    rng = np.random.default_rng(2)
+    centers = rng.standard_normal((6, 16)) * 3
+    x = (np.repeat(centers, 80, 0) + rng.standard_normal((480, 16)) * 0.2).astype(np.float32)
+    lengths = rng.integers(2000, 20000, 480)
+    cpu = medoid_clusters(x, lengths, device="cpu")
+    gpu = medoid_clusters(x, lengths, device="cuda")
+    assert adjusted_rand_score(cpu, gpu) > 0.99
