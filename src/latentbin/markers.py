@@ -1,0 +1,229 @@
+"""Gene calling (pyrodigal) and single-copy marker search (pyhmmer) for bin QC.
+
+The marker set is ``data/marker.hmm``: 111 Pfam/TIGRFAM profiles of 107 bacterial
+single-copy genes (MaxBin2's set, shipped by SemiBin2 under MIT; see
+``data/MARKERS_LICENSE.txt``). Four genes have two split TIGRFAM profiles each, merged
+here into one marker (``MERGED_PROFILES``).
+
+A protein counts as a copy of a marker when
+
+1. it passes the profile's trusted cutoffs (TC, per sequence and per domain;
+   ``hmmsearch --cut_tc`` as SemiBin2 and MaxBin2 run it),
+2. its included domains cover at least ``min_coverage`` of the profile length
+   (SemiBin2 keeps domain hits covering > 40 % of the profile), and
+3. that marker is its best-scoring one (a protein is one gene: it is never counted for
+   two markers).
+
+Copies of one marker on adjacent genes of one contig whose alignments hit
+non-overlapping parts of the profile are one gene broken by a frameshift or a stop,
+and count once (CheckM's rule for split genes).
+
+>>> calls = call_genes([("c1", b"ATG" + b"GCT" * 200 + b"TAA")], mode="meta")
+>>> calls.n_genes, calls.proteins[0].gene_id
+(1, 'c1_1')
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pyhmmer
+import pyrodigal
+
+#: Second profile of a split TIGRFAM pair -> the profile whose name the merged marker takes.
+MERGED_PROFILES: dict[str, str] = {
+    "TIGR00389": "TIGR00388",
+    "TIGR00472": "TIGR00471",
+    "TIGR00409": "TIGR00408",
+    "TIGR02387": "TIGR02386",
+}
+N_PROFILES = 111
+N_MARKERS = 107
+#: Prodigal cannot train on less than 20 kbp: ``mode="single"`` falls back to meta below it.
+MIN_TRAINING_BP = 20_000
+#: Prodigal recommends >= 100 kbp of training sequence: ``mode="auto"`` trains from here on.
+AUTO_SINGLE_BP = 100_000
+
+_ALPHABET = pyhmmer.easel.Alphabet.amino()
+_local = threading.local()
+
+
+def marker_hmm_path() -> Path:
+    """Path of the shipped marker HMM file."""
+    return Path(str(resources.files("latentbin").joinpath("data").joinpath("marker.hmm")))
+
+
+def _name(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def load_hmms(path: str | Path | None = None) -> list[pyhmmer.plan7.HMM]:
+    """Read the marker profiles (the shipped set when ``path`` is None)."""
+    with pyhmmer.plan7.HMMFile(str(path or marker_hmm_path())) as fh:
+        hmms = list(fh)
+    if path is None and len(hmms) != N_PROFILES:
+        raise ValueError(f"bug: {marker_hmm_path()} holds {len(hmms)} profiles, expected {N_PROFILES}")
+    return hmms
+
+
+def _thread_hmms() -> list[pyhmmer.plan7.HMM]:
+    """One copy of the shipped profiles per thread (pyhmmer objects are not shared)."""
+    hmms = getattr(_local, "hmms", None)
+    if hmms is None:
+        hmms = _local.hmms = load_hmms()
+    return hmms
+
+
+def canonical(profile: str) -> str:
+    """Marker name of a profile (merges the split TIGRFAM pairs)."""
+    return MERGED_PROFILES.get(profile, profile)
+
+
+@lru_cache(maxsize=1)
+def marker_names() -> tuple[str, ...]:
+    """The 107 marker names, sorted."""
+    names = tuple(sorted({canonical(_name(h.name)) for h in load_hmms()}))
+    if len(names) != N_MARKERS:
+        raise ValueError(f"bug: {len(names)} markers after merging, expected {N_MARKERS}")
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class Protein:
+    """One predicted protein: ``gene_id`` = ``<contig>_<index>``, index 1-based along the contig."""
+
+    gene_id: str
+    contig: str
+    index: int
+    sequence: str
+
+
+@dataclass(slots=True)
+class GeneCalls:
+    """Genes of one bin: proteins, their count and coding bases (bp inside genes)."""
+
+    proteins: list[Protein] = field(default_factory=list)
+    coding_bases: int = 0
+    mode: str = "meta"
+
+    @property
+    def n_genes(self) -> int:
+        return len(self.proteins)
+
+
+def call_genes(records: Sequence[tuple[str, bytes]], mode: str = "meta") -> GeneCalls:
+    """Predict genes on a bin's contigs with pyrodigal.
+
+    ``mode``: ``meta`` (Prodigal's pre-trained metagenomic models, per contig),
+    ``single`` (train on the whole bin, as CheckM does for genomes) or ``auto``
+    (single when the bin has >= 100 kbp to train on, else meta).
+    """
+    if mode not in ("meta", "single", "auto"):
+        raise ValueError(f"bug: gene-calling mode {mode!r}")
+    total = sum(len(s) for _, s in records)
+    if mode == "auto":
+        mode = "single" if total >= AUTO_SINGLE_BP else "meta"
+    if mode == "single" and total < MIN_TRAINING_BP:
+        mode = "meta"
+    finder = pyrodigal.GeneFinder(meta=(mode == "meta"))
+    if mode == "single":
+        with warnings.catch_warnings():  # pyrodigal warns below 100 kbp; 20 kbp is enough here
+            warnings.simplefilter("ignore", UserWarning)
+            finder.train(*[s for _, s in records])
+    calls = GeneCalls(mode=mode)
+    for contig, seq in records:
+        for i, gene in enumerate(finder.find_genes(seq), 1):
+            calls.coding_bases += gene.end - gene.begin + 1
+            protein = gene.translate(include_stop=False)
+            calls.proteins.append(Protein(f"{contig}_{i}", contig, i, protein))
+    return calls
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerHit:
+    """A protein assigned to a marker: bit score and profile span (1-based, inclusive)."""
+
+    gene_id: str
+    contig: str
+    index: int
+    marker: str
+    score: float
+    hmm_from: int
+    hmm_to: int
+
+
+def _coverage(domains: Iterable, length: int) -> tuple[float, int, int]:
+    """Fraction of the profile covered by the union of domain alignments, and its span."""
+    spans = sorted((d.alignment.hmm_from, d.alignment.hmm_to) for d in domains)
+    covered, end = 0, 0
+    for start, stop in spans:
+        if stop > end:
+            covered += stop - max(start, end + 1) + 1
+            end = stop
+    return covered / length, spans[0][0], max(s for _, s in spans)
+
+
+def search_markers(proteins: Sequence[Protein], min_coverage: float = 0.4,
+                   hmms: list[pyhmmer.plan7.HMM] | None = None) -> list[MarkerHit]:
+    """Marker hits of ``proteins`` (TC cutoffs, coverage filter, best marker per protein).
+
+    Single-threaded (call it from a worker thread: pyhmmer releases the GIL).
+    """
+    if not proteins:
+        return []
+    by_id = {p.gene_id: p for p in proteins}
+    seqs = [pyhmmer.easel.TextSequence(name=p.gene_id.encode(), sequence=p.sequence or "X").digitize(_ALPHABET)
+            for p in proteins]
+    block = pyhmmer.easel.DigitalSequenceBlock(_ALPHABET, seqs)
+    best: dict[str, MarkerHit] = {}
+    for top in pyhmmer.hmmsearch(hmms if hmms is not None else _thread_hmms(), block, cpus=1,
+                                 bit_cutoffs="trusted"):
+        query = getattr(top, "query", None)  # pyhmmer >= 0.11; 0.10 has query_name/query_length
+        marker = canonical(_name(query.name if query is not None else top.query_name))
+        length = query.M if query is not None else top.query_length
+        for hit in top:
+            if not hit.included:
+                continue
+            domains = [d for d in hit.domains if d.included]
+            if not domains:
+                continue
+            cov, start, stop = _coverage(domains, length)
+            if cov < min_coverage:
+                continue
+            prot = by_id[_name(hit.name)]
+            cand = MarkerHit(prot.gene_id, prot.contig, prot.index, marker, float(hit.score), start, stop)
+            old = best.get(prot.gene_id)
+            if old is None or cand.score > old.score:
+                best[prot.gene_id] = cand
+    return sorted(best.values(), key=lambda h: (h.marker, h.contig, h.index))
+
+
+def _overlap(a: MarkerHit, b: MarkerHit) -> bool:
+    return a.hmm_from <= b.hmm_to and b.hmm_from <= a.hmm_to
+
+
+def count_markers(hits: Iterable[MarkerHit]) -> dict[str, int]:
+    """Copies of each marker; adjacent fragments of one split gene count once."""
+    per_marker: dict[str, list[MarkerHit]] = defaultdict(list)
+    for h in hits:
+        per_marker[h.marker].append(h)
+    counts: dict[str, int] = {}
+    for marker, group in per_marker.items():
+        group.sort(key=lambda h: (h.contig, h.index))
+        copies = 0
+        prev: MarkerHit | None = None
+        for h in group:
+            fragment = (prev is not None and prev.contig == h.contig and h.index - prev.index == 1
+                        and not _overlap(prev, h))
+            if not fragment:
+                copies += 1
+            prev = h
+        counts[marker] = copies
+    return counts

@@ -1,0 +1,123 @@
+"""Built-in QC: estimates, assembly statistics, bin discovery, the QC table; plus a
+real genome from ../shared when it is there."""
+
+import csv
+import gzip
+import random
+from pathlib import Path
+
+import pytest
+
+from latentbin.config import load_config
+from latentbin.errors import InputError
+from latentbin.markers import marker_names
+from latentbin.qc import (QC_COLUMNS, assembly_stats, builtin_qc, estimate, list_bins, qc_records, run_qc,
+                          sequence_stats)
+
+try:  # tests/ may or may not be a package
+    from .test_markers import contig_with, random_dna, write_fasta
+except ImportError:
+    from test_markers import contig_with, random_dna, write_fasta
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def test_estimate_is_checkm_individual_marker_form():
+    markers = ["A", "B", "C", "D"]
+    assert estimate({}, markers) == (0.0, 0.0, 0, 0)
+    assert estimate({"A": 1, "B": 1, "C": 1, "D": 1}, markers) == (100.0, 0.0, 4, 0)
+    # 3 extra copies of A, 1 of B: contamination 4/4 = 100 %, can exceed 100
+    assert estimate({"A": 4, "B": 2, "X": 9}, markers) == (50.0, 100.0, 2, 2)
+    assert estimate({"A": 5, "B": 5}, ["A", "B"])[1] == 400.0
+
+
+def test_assembly_stats_n50_and_gc():
+    s = assembly_stats([10, 20, 30, 40])  # total 100: 40 + 30 >= 50
+    assert s == {"genome_size": 100, "n_contigs": 4, "n50": 30, "gc": 0.0}
+    assert assembly_stats([])["n50"] == 0
+    st = sequence_stats([("a", b"GGCCAATT"), ("b", b"NNGC")])  # N not counted in GC
+    assert st["genome_size"] == 12 and st["n50"] == 8
+    assert st["gc"] == pytest.approx(6 / 10)
+
+
+def test_list_bins_extensions_and_duplicates(tmp_path):
+    for name in ("b1.fna", "b2.fa.gz", "b3.fasta", "notes.txt", ".hidden.tmp"):
+        (tmp_path / name).write_text(">x\nACGT\n")
+    assert list(list_bins(tmp_path)) == ["b1", "b2", "b3"]
+    (tmp_path / "b1.fa").write_text(">x\nACGT\n")
+    with pytest.raises(InputError, match="b1"):
+        list_bins(tmp_path)
+    with pytest.raises(InputError, match="not found"):
+        list_bins(tmp_path / "missing")
+
+
+def synthetic_bins(folder, rng):
+    """complete: every marker once; half: the first half; dup: complete + 20 duplicated."""
+    names = list(marker_names())
+    folder.mkdir()
+    records = {
+        "complete": [(f"c{i}", contig_with(names[i:i + 12], rng)) for i in range(0, len(names), 12)],
+        "half": [("h0", contig_with(names[: len(names) // 2], rng))],
+        "dup": [(f"d{i}", contig_with(names[i:i + 12], rng)) for i in range(0, len(names), 12)]
+        + [("extra", contig_with(names[:20], rng))],
+        "empty_markers": [("e", random_dna(3000, rng).encode())],
+    }
+    for b, recs in records.items():
+        write_fasta(folder / f"{b}.fna", recs)
+    return records
+
+
+@pytest.fixture(scope="module")
+def bins_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("qc") / "bins"
+    synthetic_bins(folder, random.Random(7))
+    return folder
+
+
+def test_builtin_qc_on_synthetic_bins(bins_dir, tmp_path):
+    out = tmp_path / "qc.tsv"
+    builtin_qc(bins_dir, out, load_config({}), threads=2)
+    with open(out) as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert tuple(rows[0]) == QC_COLUMNS
+    by = {r["bin"]: r for r in rows}
+    assert list(by) == ["complete", "dup", "empty_markers", "half"]
+    assert float(by["complete"]["completeness"]) == 100.0 and float(by["complete"]["contamination"]) == 0.0
+    assert int(by["complete"]["n_markers_found"]) == 107
+    assert float(by["half"]["completeness"]) == pytest.approx(100 * 53 / 107, abs=0.01)
+    assert float(by["dup"]["contamination"]) == pytest.approx(100 * 20 / 107, abs=0.01)
+    assert int(by["dup"]["n_markers_multi"]) == 20
+    assert float(by["empty_markers"]["completeness"]) == 0.0
+    assert int(by["complete"]["n_genes"]) >= 107
+    assert 0 < float(by["complete"]["coding_density"]) <= 1
+    assert int(by["half"]["n_contigs"]) == 1
+
+
+def test_threads_do_not_change_results(bins_dir):
+    bins = {k: v for k, v in list_bins(bins_dir).items() if k in ("half", "empty_markers")}
+    assert run_qc(bins, threads=1, gene_mode="meta") == run_qc(bins, threads=2, gene_mode="meta")
+
+
+def test_empty_bins_folder_gives_header_only(tmp_path):
+    (tmp_path / "bins").mkdir()
+    builtin_qc(tmp_path / "bins", tmp_path / "qc.tsv", load_config({}))
+    assert (tmp_path / "qc.tsv").read_text() == "\t".join(QC_COLUMNS) + "\n"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED / "data/genomes").is_dir(), reason="needs ../shared/data/genomes")
+def test_real_genome_is_complete_and_clean():
+    """A complete H. pylori genome cut into 20 kbp contigs: near-complete, clean; two of
+    them together: contamination near 100 % (every marker twice)."""
+    def contigs(name, tag):
+        with gzip.open(SHARED / "data/genomes" / name, "rt") as fh:
+            seq = "".join(line.strip() for line in fh if not line.startswith(">")).upper().encode()
+        return [(f"{tag}_{i}", seq[i:i + 20000]) for i in range(0, len(seq), 20000)]
+
+    g27 = contigs("Helicobacter_pylori_G27.fna.gz", "g27")
+    row = qc_records("g27", g27, gene_mode="auto")
+    assert row["completeness"] > 85 and row["contamination"] < 5
+    assert row["n_contigs"] == len(g27) and 0.35 < row["gc"] < 0.42
+    assert 0.85 < row["coding_density"] < 0.97
+    mixed = qc_records("mix", g27 + contigs("Helicobacter_pylori_Puno120.fna.gz", "puno"), gene_mode="auto")
+    assert mixed["contamination"] > 75

@@ -1,0 +1,121 @@
+"""Summary table, MIMAG tiers, console report, and the qc/score/summary CLI subcommands
+(registered on a parser built here, as latentbin.cli does)."""
+
+import argparse
+import csv
+import random
+
+import numpy as np
+import pytest
+
+from latentbin import cli_qc
+from latentbin.qc import write_table
+from latentbin.summary import console_summary, quality_tier, summarize, write_summary
+
+try:  # tests/ may or may not be a package
+    from .test_markers import contig_with, write_fasta
+except ImportError:
+    from test_markers import contig_with, write_fasta
+
+
+def test_quality_tiers_at_the_boundaries():
+    assert quality_tier(90.0, 4.99) == "high"
+    assert quality_tier(90.0, 5.0) == "medium"
+    assert quality_tier(89.99, 0.0) == "medium"
+    assert quality_tier(50.0, 9.99) == "medium"
+    assert quality_tier(50.0, 10.0) == "low"
+    assert quality_tier(49.99, 0.0) == "low"
+    assert quality_tier(None, None) == "unknown"
+
+
+@pytest.fixture
+def run(tmp_path):
+    """bins/ (two bins), clusters.tsv, depth.npz (3 samples), builtin and CheckM2 tables."""
+    bins = tmp_path / "bins"
+    bins.mkdir()
+    write_fasta(bins / "b1.fna", [("c1", "A" * 1000), ("c2", "GC" * 1500)])  # 4000 bp, GC 3000/4000
+    write_fasta(bins / "b2.fna", [("c3", "ACGT" * 500)])
+    (tmp_path / "clusters.tsv").write_text("bin\tcontig\nb1\tc1\nb1\tc2\nb2\tc3\nb3\tc4\n")
+    np.savez(tmp_path / "depth.npz", names=np.array(["c1", "c2", "c3", "c4"]), samples=np.array(["S1", "S2", "S3"]),
+             depth=np.array([[1, 0, 2], [5, 0, 2], [3, 3, 3], [9, 9, 9]], dtype=np.float32))
+    write_table([{"bin": "b1", "completeness": 95.0, "contamination": 1.0},
+                 {"bin": "b2", "completeness": 60.0, "contamination": 2.0}],
+                ["bin", "completeness", "contamination"], tmp_path / "qc.tsv")
+    write_table([{"bin": "b2", "checkm2_completeness": 30.0, "checkm2_contamination": 0.5}],
+                ["bin", "checkm2_completeness", "checkm2_contamination"], tmp_path / "checkm2.tsv")
+    return tmp_path
+
+
+def test_summary_rows(run):
+    rows, cols = summarize(run / "bins", run / "clusters.tsv", run / "depth.npz", run / "qc.tsv", run / "checkm2.tsv")
+    assert cols[:8] == ["bin", "size_bp", "n_contigs", "n50", "gc", "depth_S1", "depth_S2", "depth_S3"]
+    b1, b2 = rows
+    assert (b1["size_bp"], b1["n_contigs"], b1["n50"]) == (4000, 2, 3000)
+    assert b1["gc"] == pytest.approx(0.75)
+    # length-weighted: (1 * 1000 + 5 * 3000) / 4000
+    assert b1["depth_S1"] == pytest.approx(4.0) and b1["depth_S2"] == 0 and b1["depth_S3"] == pytest.approx(2.0)
+    assert (b1["qc_source"], b1["completeness"], b1["quality"]) == ("builtin", 95.0, "high")
+    assert b1["checkm2_completeness"] is None
+    # CheckM2 numbers win where present
+    assert (b2["qc_source"], b2["completeness"], b2["builtin_completeness"], b2["quality"]) == ("checkm2", 30.0, 60.0, "low")
+
+
+def test_write_summary_and_console(run):
+    text = write_summary(run / "bins", run / "summary.tsv", clusters=run / "clusters.tsv", depth=run / "depth.npz",
+                         qc=run / "qc.tsv")
+    with open(run / "summary.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert [r["quality"] for r in rows] == ["high", "medium"]
+    assert rows[0]["depth_S1"] == "4.0000" and rows[0]["completeness"] == "95.00"
+    assert rows[1]["checkm2_completeness"] == ""
+    assert "2 bins" in text and "1 high, 1 medium, 0 low" in text and str(run / "summary.tsv") in text
+    no_qc = console_summary([{"quality": "unknown", "size_bp": 10, "qc_source": "none"}], "s.tsv")
+    assert "1 without QC" in no_qc
+
+
+def test_summary_without_depth_or_qc(run):
+    rows, cols = summarize(run / "bins", None, None)
+    assert not any(c.startswith("depth_") for c in cols)
+    assert {r["quality"] for r in rows} == {"unknown"}
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="latentbin")
+    cli_qc.register(p.add_subparsers(dest="command", required=True))
+    return p
+
+
+def test_cli_subcommands(run, tmp_path, capsys):
+    p = parser()
+    for cmd in ("qc", "score", "summary"):
+        help_text = p._subparsers._group_actions[0].choices[cmd].format_help()
+        assert "--threads" in help_text and "--config" in help_text
+    # qc on synthetic bins
+    qbins = tmp_path / "qbins"
+    qbins.mkdir()
+    write_fasta(qbins / "m.fna", [("m1", contig_with(["Ribosomal_L3", "PGK"], random.Random(2)))])
+    args = p.parse_args(["qc", "--bins", str(qbins), "--out", str(tmp_path / "q.tsv"), "--threads", "1"])
+    assert args.func(args) == 0
+    with open(tmp_path / "q.tsv") as fh:
+        row = next(csv.DictReader(fh, delimiter="\t"))
+    assert row["bin"] == "m" and row["n_markers_found"] == "2"
+    # score: --min-contig defaults to contigs.min_length (2000): contig g2 (1500 bp) is not counted
+    (tmp_path / "gold.tsv").write_text("contig\tgenome\tlength\ng1\tA\t5000\ng2\tA\t1500\n")
+    (tmp_path / "cl.tsv").write_text("bin\tcontig\nx\tg1\n")
+    args = p.parse_args(["score", "--gold", str(tmp_path / "gold.tsv"), "--clusters", str(tmp_path / "cl.tsv"),
+                         "--out", str(tmp_path / "s.tsv")])
+    assert args.func(args) == 0
+    assert "NC=1 genomes=1" in capsys.readouterr().out
+    args = p.parse_args(["score", "--gold", str(tmp_path / "gold.tsv"), "--clusters", str(tmp_path / "cl.tsv"),
+                         "--out", str(tmp_path / "s.tsv"), "--min-contig", "0"])
+    args.func(args)
+    assert "NC=0 genomes=1" in capsys.readouterr().out
+    # summary
+    args = p.parse_args(["summary", "--bins", str(run / "bins"), "--clusters", str(run / "clusters.tsv"),
+                         "--depth", str(run / "depth.npz"), "--qc", str(run / "qc.tsv"),
+                         "--checkm2", str(run / "checkm2.tsv"), "--score", str(tmp_path / "s.tsv"),
+                         "--out", str(tmp_path / "summary.tsv")])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "1 high, 0 medium, 1 low" in out and "NC genomes" in out
+    assert (tmp_path / "summary.tsv").is_file()

@@ -1,0 +1,231 @@
+"""The Snakemake workflow: lint, dry runs (shipped config, presets, per_sample mode, both
+profiles, the SLURM GPU request) and the shipped example end to end with resumption.
+
+Snakemake runs as a subprocess in a temporary working directory (tools from PATH, no
+conda), with the workflow from this checkout."""
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAKEFILE = ROOT / "workflow" / "Snakefile"
+EXAMPLE = ROOT / "resources" / "example"
+# Rules upstream of clustering: deleting clusters.tsv must not rerun any of them.
+UPSTREAM = {"filter_contigs", "index_contigs", "map_reads", "depth", "merge_depth", "tnf", "train_vae", "encode", "markers"}
+
+
+def snakemake(*args, cwd, env=None, check=True):
+    """Run snakemake on this checkout's workflow; fail with its output on error."""
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), *map(str, args)]
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    proc.output = proc.stdout + proc.stderr
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.output[-8000:]}")
+    return proc
+
+
+def job_stats(output):
+    """{rule: job count} from Snakemake's 'Job stats' table ({} if it planned nothing)."""
+    lines = output.splitlines()
+    try:
+        start = lines.index("Job stats:") + 3
+    except ValueError:
+        return {}
+    stats = {}
+    for line in lines[start:]:
+        fields = line.split()
+        if len(fields) != 2 or fields[0] == "total":
+            break
+        stats[fields[0]] = int(fields[1])
+    return stats
+
+
+def example_sheet():
+    """The shipped sample sheet with absolute paths."""
+    return (ROOT / "config" / "samples.tsv").read_text().replace("resources/", f"{ROOT}/resources/")
+
+
+def write_config(workdir, sheet=None, **sections):
+    """config.yaml + samples.tsv (`sheet`, default: the example's) in `workdir` that run
+    the shipped example (absolute paths), with `sections` merged over it."""
+    (workdir / "samples.tsv").write_text(sheet or example_sheet())
+    cfg = {
+        "samples": str(workdir / "samples.tsv"),
+        "assembly": {"contigs": str(EXAMPLE / "contigs.fna.gz")},
+        "gold_standard": str(EXAMPLE / "gold_standard.tsv"),
+    }
+    for key, value in sections.items():
+        cfg[key] = {**cfg.get(key, {}), **value} if isinstance(value, dict) else value
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.fixture
+def shipped(tmp_path):
+    """A working directory laid out like the repository root (config/ copied,
+    resources/ linked), so the default config/config.yaml runs unchanged."""
+    (tmp_path / "config").mkdir()
+    for name in ("config.yaml", "samples.tsv"):
+        (tmp_path / "config" / name).write_text((ROOT / "config" / name).read_text())
+    (tmp_path / "resources").symlink_to(ROOT / "resources")
+    return tmp_path
+
+
+def test_lint_is_clean(shipped):
+    proc = snakemake("--lint", cwd=shipped, check=False)
+    assert proc.returncode == 0, proc.output
+
+
+def test_dry_run_of_shipped_config_plans_every_stage(shipped):
+    stats = job_stats(snakemake("-n", "--cores", "2", cwd=shipped).output)
+    n_samples = len((ROOT / "config" / "samples.tsv").read_text().splitlines()) - 1
+    assert stats["map_reads"] == stats["depth"] == n_samples == 3
+    for rule in UPSTREAM | {"cluster", "write_bins", "summary", "all"}:
+        assert stats.get(rule), f"rule {rule} not planned: {stats}"
+
+
+@pytest.mark.parametrize(
+    "target, last", [("depths", "merge_depth"), ("embeddings", "encode"), ("bins", "write_bins")]
+)
+def test_partial_targets(shipped, target, last):
+    stats = job_stats(snakemake(target, "-n", "--cores", "2", cwd=shipped).output)
+    assert stats.get(last) == 1 and target in stats
+    assert "summary" not in stats
+
+
+def test_presets_come_from_sheet_or_config(tmp_path):
+    reads = EXAMPLE / "reads"
+    sheet = (
+        "sample\tr1\tr2\tlong\tpreset\n"
+        f"A\t{reads}/S1_R1.fq.gz\t{reads}/S1_R2.fq.gz\t\t\n"  # paired: mapping.default_preset
+        f"B\t\t\t{reads}/S2_R1.fq.gz\t\n"  # long: mapping.long_preset
+        f"C\t\t\t{reads}/S2_R2.fq.gz\tmap-hifi\n"  # long, preset from the sheet
+        f"D\t{reads}/S3_R1.fq.gz\t\t\t\n"  # single-end short reads
+    )
+    write_config(tmp_path, sheet=sheet, mapping={"extra": "-N 5"})
+    out = snakemake("depths", "-n", "-p", "--cores", "2", "--configfile", "config.yaml", cwd=tmp_path).output
+    cmds = [line for line in out.splitlines() if "(minimap2 -a " in line]
+    assert len(cmds) == 4, out
+
+    def cmd(reads_file):
+        return next(c for c in cmds if reads_file in c)
+
+    assert "-x sr -t " in cmd("S1_R1") and "S1_R2.fq.gz" in cmd("S1_R1") and "-N 5" in cmd("S1_R1")
+    assert "-x map-ont -t " in cmd("S2_R1")
+    assert "-x map-hifi -t " in cmd("S2_R2")
+    assert "-x sr -t " in cmd("S3_R1") and "S3_R2" not in cmd("S3_R1")
+
+
+def test_per_sample_mode_plans_multisplit(tmp_path):
+    lines = example_sheet().splitlines()
+    rows = [lines[0] + "\tcontigs"] + [f"{row}\t{EXAMPLE / 'contigs.fna.gz'}" for row in lines[1:]]
+    write_config(tmp_path, sheet="\n".join(rows) + "\n", assembly={"mode": "per_sample", "contigs": None})
+    stats = job_stats(snakemake("-n", "--cores", "2", "--configfile", "config.yaml", cwd=tmp_path).output)
+    assert stats["filter_contigs"] == 1 and stats["map_reads"] == 3
+    target = "results/contigs/contigs.fna.gz"
+    snakemake(target, "--cores", "1", "--configfile", "config.yaml", cwd=tmp_path)
+    names = fasta_names(tmp_path / target)
+    per_sample = len(fasta_names(EXAMPLE / "contigs.fna.gz"))
+    assert len(names) == 3 * per_sample
+    assert [n for n in names if n.startswith("S2C")][0] == "S2C" + fasta_names(EXAMPLE / "contigs.fna.gz")[0]
+
+
+def test_profiles_do_not_switch_on_conda():
+    """A profile that sets software-deployment-method makes even `snakemake -n` need conda."""
+    for path in (ROOT / "profiles").glob("*/config.yaml"):
+        keys = set(yaml.safe_load(path.read_text()))
+        assert not keys & {"software-deployment-method", "sdm", "use-conda", "use-singularity"}, path
+    assert not (ROOT / "workflow" / "profiles").exists() and not (ROOT / "profiles" / "default").exists()
+
+
+def test_local_profile_dry_run(tmp_path):
+    write_config(tmp_path)
+    proc = snakemake("-n", "--profile", ROOT / "profiles" / "local", "--configfile", "config.yaml", cwd=tmp_path)
+    assert job_stats(proc.output)["train_vae"] == 1
+
+
+def fake_slurm(bindir, log):
+    """sbatch that records its arguments and refuses the job; silent sinfo/sacct/..."""
+    bindir.mkdir()
+    (bindir / "sbatch").write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\necho "sbatch: error: test double" >&2\nexit 1\n'
+    )
+    for tool in ("sinfo", "squeue", "sacct", "scontrol", "sacctmgr", "sshare"):
+        (bindir / tool).write_text("#!/bin/sh\nexit 0\n")
+    for tool in bindir.iterdir():
+        tool.chmod(0o755)
+
+
+def test_slurm_profile_requests_a_gpu_for_training(tmp_path):
+    write_config(tmp_path)
+    for path in ("results/tnf/tnf.npz", "results/depth/depth.npz"):  # stand-ins: training is never run
+        (tmp_path / path).parent.mkdir(parents=True)
+        (tmp_path / path).touch()
+    log = tmp_path / "sbatch.log"
+    fake_slurm(tmp_path / "bin", log)
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    proc = snakemake(
+        "results/vae/model.pt", "--profile", ROOT / "profiles" / "slurm", "--configfile", "config.yaml",
+        "--allowed-rules", "train_vae", "--retries", "0", "--slurm-init-seconds-before-status-checks", "1",
+        cwd=tmp_path, env=env, check=False,
+    )
+    assert proc.returncode != 0 and "test double" in proc.output
+    calls = log.read_text().splitlines()
+    assert len(calls) == 1, proc.output
+    res = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())["set-resources"]["train_vae"]
+    args = calls[0].split(" --wrap=")[0].split()
+    assert f"--gpus={res['gpu_model']}:{res['gpu']}" in args
+    assert f"--cpus-per-gpu={res['cpus_per_gpu']}" in args
+    for flag, value in (("-p", res["slurm_partition"]), ("-t", res["runtime"]), ("--mem", res["mem_mb"])):
+        assert args[args.index(flag) + 1] == str(value)
+    assert "train_vae" in calls[0]
+
+
+def fasta_names(path):
+    with gzip.open(path, "rt") as fh:
+        return [line[1:].split()[0] for line in fh if line.startswith(">")]
+
+
+@pytest.mark.slow
+def test_example_end_to_end_then_resume(tmp_path):
+    """The shipped example (3 epochs) gives bins and a summary; deleting clusters.tsv
+    reruns only what depends on it."""
+    write_config(tmp_path, vae={"epochs": 3})
+    run = ("--cores", "2", "--configfile", "config.yaml")
+    first = job_stats(snakemake(*run, cwd=tmp_path).output)
+    assert first["map_reads"] == 3 and first["summary"] == 1
+
+    results = tmp_path / "results"
+    contigs = fasta_names(results / "contigs" / "contigs.fna.gz")
+    clusters = (results / "cluster" / "clusters.tsv").read_text().splitlines()
+    assert clusters[0] == "bin\tcontig"
+    assert sorted(line.split("\t")[1] for line in clusters[1:]) == sorted(contigs)
+    bins = sorted((results / "bins").glob("*.fna"))
+    assert bins, "no bin FASTA written"
+    summary = (results / "summary.tsv").read_text().splitlines()
+    assert len(summary) >= 2 and all(b.stem in "\n".join(summary) for b in bins)
+    assert not list((results / "mapping").glob("*.bam")), "BAMs are temp() unless mapping.keep_bam"
+    assert (results / "vae" / "train_log.tsv").read_text().count("\n") >= 3
+    for rule in ("filter_contigs", "index_contigs", "tnf", "merge_depth", "train_vae", "encode", "cluster"):
+        assert (tmp_path / "logs" / f"{rule}.log").is_file()
+        assert (results / "benchmarks" / f"{rule}.tsv").is_file()
+    assert (tmp_path / "logs" / "map_reads" / "S1.log").is_file()
+
+    trained = {p: p.stat().st_mtime_ns for p in (results / "vae" / "model.pt", results / "depth" / "depth.npz")}
+    (results / "cluster" / "clusters.tsv").unlink()
+    planned = job_stats(snakemake("-n", *run, cwd=tmp_path).output)
+    assert {"cluster", "write_bins", "summary"} <= set(planned)
+    assert not set(planned) & UPSTREAM, f"resumption would rerun upstream jobs: {planned}"
+
+    rerun = job_stats(snakemake(*run, cwd=tmp_path).output)
+    assert rerun == planned
+    assert all(p.stat().st_mtime_ns == t for p, t in trained.items())
+    assert (results / "cluster" / "clusters.tsv").is_file()
+    assert "Nothing to be done" in snakemake("-n", *run, cwd=tmp_path).output

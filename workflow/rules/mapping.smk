@@ -1,0 +1,30 @@
+# Map each sample's reads to the filtered contigs: minimap2 piped into samtools sort.
+
+
+rule map_reads:
+    input:
+        mmi=rules.index_contigs.output.mmi,
+        reads=get_reads,
+    output:
+        bam=keep_bam("results/mapping/{sample}.bam"),
+        bai=keep_bam("results/mapping/{sample}.bam.bai"),
+    params:
+        preset=get_preset,
+        extra=config["mapping"]["extra"],
+    log:
+        "logs/map_reads/{sample}.log",
+    benchmark:
+        "results/benchmarks/map_reads/{sample}.tsv"
+    threads: 8
+    resources:
+        mem_mb=16000,
+        runtime=360,
+    conda:
+        f"{ENVS}/mapping.yaml"
+    shell:
+        # Sorted into {output.bam}.tmp, indexed, then renamed: an interrupted job
+        # never leaves a BAM under its final name.
+        "(minimap2 -a -x {params.preset} -t {threads} {params.extra} {input.mmi} {input.reads}"
+        " | samtools sort -@ {threads} -O bam -o {output.bam}.tmp -"
+        " && samtools index -@ {threads} {output.bam}.tmp {output.bai}.tmp"
+        " && mv {output.bai}.tmp {output.bai} && mv {output.bam}.tmp {output.bam}) 2> {log}"
