@@ -1,15 +1,9 @@
 """Snakemake adapter: per-contig depth of one sample's BAM -> results/depth/<sample>.npz."""
-import sys
+from latentbin.rule_log import start
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
+start(snakemake)  # stderr and logging -> the rule's log file
 
-import logging
-
-import latentbin
 from latentbin import stages
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-logging.info("latentbin %s: rule %s, sample %s", latentbin.__version__, snakemake.rule, snakemake.wildcards.sample)
 
 stages.depth(
     snakemake.input.fasta,

@@ -1,14 +1,8 @@
 """Snakemake adapter: single-copy marker genes on every filtered contig -> markers.npz."""
-import sys
+from latentbin.rule_log import start
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
+start(snakemake)  # stderr and logging -> the rule's log file
 
-import logging
-
-import latentbin
 from latentbin import stages
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-logging.info("latentbin %s: rule %s", latentbin.__version__, snakemake.rule)
 
 stages.markers(snakemake.input.fasta, snakemake.output.npz, snakemake.config, threads=snakemake.threads)

@@ -1,15 +1,11 @@
 """Snakemake adapter: score the clusters against the gold standard -> results/score/score.tsv."""
-import sys
-
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-
 import logging
 
-import latentbin
-from latentbin.score import format_score, score_files
+from latentbin.rule_log import start
 
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-logging.info("latentbin %s: rule %s", latentbin.__version__, snakemake.rule)
+start(snakemake)  # stderr and logging -> the rule's log file
+
+from latentbin.score import format_score, score_files
 
 result = score_files(snakemake.input.gold, snakemake.input.clusters, snakemake.output.tsv,
                      min_contig=snakemake.params.min_contig)

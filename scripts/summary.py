@@ -1,15 +1,11 @@
 """Snakemake adapter: per-bin summary -> results/summary.tsv; prints the run's short report."""
-import sys
-
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-
 import logging
 
-import latentbin
-from latentbin.summary import write_summary
+from latentbin.rule_log import start
 
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-logging.info("latentbin %s: rule %s", latentbin.__version__, snakemake.rule)
+start(snakemake)  # stderr and logging -> the rule's log file
+
+from latentbin.summary import write_summary
 
 inp = snakemake.input
 text = write_summary(inp.bins, snakemake.output.tsv, clusters=inp.clusters, depth=inp.depth,

@@ -7,9 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 shared=${1:-$here/../../../shared}
 g=$shared/data/genomes
 python3 "$shared/tools/simulate_community.py" \
-  --genomes "$g/Helicobacter_pylori_G27.fna.gz" "$g/Helicobacter_pylori_Puno120.fna.gz" \
-            "$g/MAG_gtdbtk_genome_2.fna.gz" "$g/MAG_gtdbtk_genome_3.fna.gz" \
-  --samples 3 --mean-coverage 3 --abundance-sigma 0.6 --min-contig 2000 --seed 1 \
+  --genomes "$g/Corynebacterium_diphtheriae_NCTC11397.fna.gz" "$g/Helicobacter_pylori_G27.fna.gz" \
+            "$g/MAG_gtdbtk_genome_3.fna.gz" \
+  --samples 3 --mean-coverage 3 --abundance-sigma 1.0 --min-contig 2000 --seed 5 \
   --out "$here"
 # Recompress the reads at level 9 (the simulator writes level 3): ~10% smaller, same reads.
 for fq in "$here"/reads/*.fq.gz; do
