@@ -143,8 +143,7 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, cfg: dict
               source: str = "input") -> tuple[VAE, list[dict]]:
     """Train the VAE on depth ``(n, s)``, TNF ``(n, 103)`` and lengths ``(n,)`` (bp).
 
-    ``cfg`` is the full config (``vae`` section and ``seed`` are used). On CPU one thread
-    trains (faster than several for this model, see the code). Logs every epoch
+    ``cfg`` is the full config (``vae`` section and ``seed`` are used). Logs every epoch
     (loss, each term, active latent dims, batch size, seconds) to the logger and, with
     ``log_path``, to a TSV written atomically at the end. Returns (model in eval mode,
     per-epoch history).
@@ -155,10 +154,10 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, cfg: dict
     x_np, w_np = prepare(depth, tnf, lengths)
     n = len(x_np)
     history: list[dict] = []
-    # On CPU, one intra-op thread: this model's batches are too small for torch's thread
-    # pool to pay off, and on a busy machine 2 threads ran 3-28x slower than 1 (measured on
-    # the dev data and the example, 2-core machine). ``threads`` stays the upper bound.
-    with limit_threads(threads if dev.type == "cuda" else 1):
+    # ``threads`` caps torch's intra-op pool. Idle 2-core machine, dev data, 300 epochs:
+    # 2 threads 41.9 s, 1 thread 62.4 s. On an oversubscribed machine (load > cores) extra
+    # threads can cost more than they give: there, pass threads=1.
+    with limit_threads(threads):
         seed_everything(cfg["seed"])
         model = VAE(params_from_config(depth.shape[1], vae_cfg)).to(dev)
         x = torch.from_numpy(x_np).to(dev)
