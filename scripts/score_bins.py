@@ -8,5 +8,6 @@ start(snakemake)  # stderr and logging -> the rule's log file
 from latentbin.score import format_score, score_files
 
 result = score_files(snakemake.input.gold, snakemake.input.clusters, snakemake.output.tsv,
-                     min_contig=snakemake.params.min_contig)
-logging.info("gold-standard score (contigs >= %d bp):\n%s", snakemake.params.min_contig, format_score(result))
+                     min_contig=snakemake.params.min_contig, min_bin_bp=snakemake.params.min_bin_bp)
+logging.info("gold-standard score (contigs >= %d bp, bins >= %d bp):\n%s", snakemake.params.min_contig,
+             snakemake.params.min_bin_bp, format_score(result))

@@ -97,14 +97,15 @@ def random_case(tmp_path, seed, n_genomes=8, n_contigs=400):
 
 
 @pytest.mark.skipif(not TOOL.is_file(), reason="../shared/tools/score_bins.py is not there")
-@pytest.mark.parametrize("seed,min_contig", [(1, 0), (2, 2000), (3, 10000)])
-def test_agrees_with_shared_score_bins(tmp_path, seed, min_contig):
+@pytest.mark.parametrize("seed,min_contig,min_bin_bp", [(1, 0, 0), (2, 2000, 0), (3, 10000, 0), (4, 2000, 300000)])
+def test_agrees_with_shared_score_bins(tmp_path, seed, min_contig, min_bin_bp):
     gold, clusters = random_case(tmp_path, seed)
     out_json = tmp_path / "ref.json"
     subprocess.run([sys.executable, str(TOOL), "--gold", str(gold), "--bins", str(clusters),
-                    "--min-contig", str(min_contig), "--json", str(out_json)], check=True, capture_output=True)
+                    "--min-contig", str(min_contig), "--min-bin-bp", str(min_bin_bp), "--json", str(out_json)],
+                   check=True, capture_output=True)
     ref = json.loads(out_json.read_text())
-    score_files(gold, clusters, tmp_path / "score.tsv", min_contig=min_contig)
+    score_files(gold, clusters, tmp_path / "score.tsv", min_contig=min_contig, min_bin_bp=min_bin_bp)
     ours = read_score(tmp_path / "score.tsv")
     for p in PRECISIONS:
         for r in RECALLS:

@@ -13,9 +13,14 @@ gold-standard contigs (any length):
 - foreign bp %        = 100 * foreign bp / bin bp (the "purity" view, for reference)
 
     python scripts/dev/qc_vs_truth.py [--gene-mode auto] [--threads 2] [--out table.tsv]
+    python scripts/dev/qc_vs_truth.py --bins OUT/bins --out table.tsv   # a binner's own bins
+
+With ``--bins DIR`` the bins are the FASTA files in DIR (one bin per file, e.g. latentbin's
+``bins/``) instead of the constructed ones.
 """
 import argparse
 import random
+from pathlib import Path
 import sys
 import time
 from collections import defaultdict
@@ -24,7 +29,7 @@ from latentbin.config import defaults
 from latentbin.contigs import iter_fasta
 from latentbin.qc import qc_records
 
-DEV = "/work/dev"
+FASTA_SUFFIXES = (".fna", ".fa", ".fasta", ".fna.gz", ".fa.gz", ".fasta.gz")
 
 
 def make_bins(gold, genome_contigs, rng):
@@ -77,9 +82,12 @@ def main():
     ap.add_argument("--min-length", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", help="also write the table here (TSV)")
+    ap.add_argument("--dev", default="/work/dev/data", help="dev data folder (gold_standard.tsv, contigs.fna.gz)")
+    ap.add_argument("--bins", help="score these bins (one FASTA per bin) instead of constructed ones")
     a = ap.parse_args()
+    DEV = a.dev
     gold, lengths, order = {}, {}, defaultdict(list)
-    with open(f"{DEV}/data/gold_standard.tsv") as fh:
+    with open(f"{DEV}/gold_standard.tsv") as fh:
         header = fh.readline().rstrip("\n").split("\t")
         ic, ig, il, ir, ist = (header.index(k) for k in ("contig", "genome", "length", "replicon", "start"))
         for line in fh:
@@ -90,8 +98,16 @@ def main():
     for c, g in gold.items():
         genome_size[g] += lengths[c]
     genome_contigs = {g: [c for _, _, c in sorted(v) if lengths[c] >= a.min_length] for g, v in sorted(order.items())}
-    seqs = {n: s for n, s in iter_fasta(f"{DEV}/data/contigs.fna.gz") if lengths.get(n, 0) >= a.min_length}
-    bins = make_bins(gold, genome_contigs, random.Random(a.seed))
+    seqs = {n: s for n, s in iter_fasta(f"{DEV}/contigs.fna.gz") if lengths.get(n, 0) >= a.min_length}
+    if a.bins:
+        bins = {}
+        for f in sorted(Path(a.bins).iterdir()):
+            if f.name.endswith(FASTA_SUFFIXES):
+                recs = [(n, s) for n, s in iter_fasta(f) if n in gold]
+                seqs.update(recs)
+                bins[f.name.split(".")[0]] = [n for n, _ in recs]
+    else:
+        bins = make_bins(gold, genome_contigs, random.Random(a.seed))
 
     from concurrent.futures import ThreadPoolExecutor
     t0 = time.perf_counter()
@@ -119,9 +135,10 @@ def main():
     fits = {truth(bins[r["bin"]], gold, lengths, genome_size)[0] for r in rows
             if r["bin"].startswith("full_") and r["completeness"] >= 90}
     inscope = [i for i, r in enumerate(rows) if truth(bins[r["bin"]], gold, lengths, genome_size)[0] in fits]
-    lines.append(f"# bins whose dominant genome the marker set fits (its full bin >= 90 % complete; "
-                 f"{len(fits)} genomes): MAE completeness {sum(err_comp[i] for i in inscope)/len(inscope):.2f}  "
-                 f"MAE contamination {sum(err_cont[i] for i in inscope)/len(inscope):.2f}  (n={len(inscope)})")
+    if inscope:
+        lines.append(f"# bins whose dominant genome the marker set fits (its full bin >= 90 % complete; "
+                     f"{len(fits)} genomes): MAE completeness {sum(err_comp[i] for i in inscope)/len(inscope):.2f}  "
+                     f"MAE contamination {sum(err_cont[i] for i in inscope)/len(inscope):.2f}  (n={len(inscope)})")
     total_bp = sum(r["genome_size"] for r in rows)
     lines.append(f"# gene_mode={a.gene_mode} min_coverage={a.min_coverage} threads={a.threads}: {n} bins, "
                  f"{total_bp/1e6:.1f} Mbp in {wall:.1f} s wall ({total_bp/1e6/wall:.2f} Mbp/s)")

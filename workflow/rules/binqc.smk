@@ -140,6 +140,8 @@ if config["gold_standard"]:
         params:
             # only contigs the binner saw count (the length filter's threshold)
             min_contig=config["contigs"]["min_length"],
+            # score the bins the workflow writes: clusters below the bin size are unbinned
+            min_bin_bp=config["bins"]["min_bin_size"],
         log:
             "logs/score_bins.log",
         benchmark:
