@@ -34,6 +34,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
 import pyhmmer
 import pyrodigal
 
@@ -118,13 +119,17 @@ class GeneCalls:
         return len(self.proteins)
 
 
-def call_genes(records: Sequence[tuple[str, bytes]], mode: str = "meta") -> GeneCalls:
+def call_genes(records: Sequence[tuple[str, bytes]], mode: str = "meta",
+               finder: pyrodigal.GeneFinder | None = None) -> GeneCalls:
     """Predict genes on a bin's contigs with pyrodigal.
 
     ``mode``: ``meta`` (Prodigal's pre-trained metagenomic models, per contig),
     ``single`` (train on the whole bin, as CheckM does for genomes) or ``auto``
-    (single when the bin has >= 100 kbp to train on, else meta).
+    (single when the bin has >= 100 kbp to train on, else meta). ``finder``: an already
+    trained gene finder to use as it is (``mode`` is then ignored and reported as ``given``).
     """
+    if finder is not None:
+        return _translate(records, finder, GeneCalls(mode="given"))
     if mode not in ("meta", "single", "auto"):
         raise ValueError(f"bug: gene-calling mode {mode!r}")
     total = sum(len(s) for _, s in records)
@@ -137,7 +142,11 @@ def call_genes(records: Sequence[tuple[str, bytes]], mode: str = "meta") -> Gene
         with warnings.catch_warnings():  # pyrodigal warns below 100 kbp; 20 kbp is enough here
             warnings.simplefilter("ignore", UserWarning)
             finder.train(*[s for _, s in records])
-    calls = GeneCalls(mode=mode)
+    return _translate(records, finder, GeneCalls(mode=mode))
+
+
+def _translate(records: Sequence[tuple[str, bytes]], finder: pyrodigal.GeneFinder, calls: GeneCalls) -> GeneCalls:
+    """Add the genes ``finder`` predicts on ``records`` to ``calls`` (proteins, coding bp)."""
     for contig, seq in records:
         for i, gene in enumerate(finder.find_genes(seq), 1):
             calls.coding_bases += gene.end - gene.begin + 1
@@ -227,3 +236,11 @@ def count_markers(hits: Iterable[MarkerHit]) -> dict[str, int]:
             prev = h
         counts[marker] = copies
     return counts
+
+
+def quality(counts: np.ndarray) -> tuple[float, float]:
+    """(completeness, contamination) as fractions from marker copy counts ``(n_markers,)``:
+    share of markers present, and extra copies per marker (CheckM's way, one marker set)."""
+    n = len(counts)
+    present = counts > 0
+    return float(present.sum() / n), float(np.clip(counts - 1, 0, None).sum() / n)

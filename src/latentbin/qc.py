@@ -27,10 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
+
 from ._io import atomic_text
 from .contigs import iter_fasta
 from .errors import InputError
-from .markers import call_genes, count_markers, marker_names, search_markers
+from .markers import call_genes, count_markers, marker_names, quality, search_markers
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +84,9 @@ def sequence_stats(records: Iterable[tuple[str, bytes]]) -> dict:
 
 def estimate(counts: Mapping[str, int], markers: Sequence[str]) -> tuple[float, float, int, int]:
     """(completeness %, contamination %, markers found, markers with > 1 copy)."""
-    n = len(markers)
-    found = sum(1 for m in markers if counts.get(m, 0) > 0)
-    multi = sum(1 for m in markers if counts.get(m, 0) > 1)
-    extra = sum(max(counts.get(m, 0) - 1, 0) for m in markers)
-    return 100.0 * found / n, 100.0 * extra / n, found, multi
+    copies = np.array([counts.get(m, 0) for m in markers], dtype=np.int64)
+    comp, cont = quality(copies)
+    return 100.0 * comp, 100.0 * cont, int((copies > 0).sum()), int((copies > 1).sum())
 
 
 def qc_records(name: str, records: Sequence[tuple[str, bytes]], gene_mode: str = "meta",

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._io import save_npz
+from .markers import quality  # noqa: F401  (the marker-count quality, also public here)
 from .refhash import load_checked, refhash
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def find_markers(records: list[tuple[str, bytes]], threads: int = 1, seed: int =
     The contigs are cut into ``2 x threads`` parts of similar size, each searched in a
     thread (pyrodigal and pyhmmer release the GIL); few large parts because every
     hmmsearch call prepares all 111 profiles again."""
-    from .markers import Protein, count_markers, marker_names, search_markers
+    from .markers import call_genes, count_markers, marker_names, search_markers
 
     names = [n for n, _ in records]
     markers = list(marker_names())
@@ -108,10 +109,8 @@ def find_markers(records: list[tuple[str, bytes]], threads: int = 1, seed: int =
     finder = _train_gene_finder(records, seed)
 
     def work(part: list[tuple[str, bytes]]) -> list[tuple[int, int]]:
-        proteins = [Protein(f"{name}_{i}", name, i, gene.translate(include_stop=False))
-                    for name, seq in part for i, gene in enumerate(finder.find_genes(seq), 1)]
         per_contig: dict[str, list] = {}
-        for h in search_markers(proteins):
+        for h in search_markers(call_genes(part, finder=finder).proteins):
             per_contig.setdefault(h.contig, []).append(h)
         out = []
         for contig, hits in per_contig.items():  # split genes on adjacent ORFs count once
@@ -128,13 +127,6 @@ def find_markers(records: list[tuple[str, bytes]], threads: int = 1, seed: int =
         pairs = [p for res in pool.map(work, parts) for p in res]
     arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     return ContigMarkers(np.array(names, dtype=str), np.array(markers, dtype=str), arr[:, 0], arr[:, 1])
-
-
-def quality(counts: np.ndarray) -> tuple[float, float]:
-    """(completeness, contamination) from marker copy counts ``(n_markers,)``."""
-    n = len(counts)
-    present = counts > 0
-    return float(present.sum() / n), float(np.clip(counts - 1, 0, None).sum() / n)
 
 
 def _score(counts: np.ndarray) -> float:
