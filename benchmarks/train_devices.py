@@ -20,7 +20,7 @@ import numpy as np
 from latentbin.cluster import bin_names, cluster_latent, write_clusters
 from latentbin.config import load_config
 from latentbin.depth import Abundance
-from latentbin.refine import ContigMarkers
+from latentbin.markers import ContigMarkers
 from latentbin.tnf import Composition
 from latentbin.train import encode_latent, train_vae
 

@@ -1,6 +1,7 @@
 import numpy as np
 
-from latentbin.refine import ContigMarkers, find_markers, quality, refine
+from latentbin.markers import ContigMarkers, find_markers, quality
+from latentbin.refine import refine
 
 
 def genome_markers(contigs: list[int], markers: list[int], n_contigs: int) -> tuple[list[int], list[int]]:

@@ -25,7 +25,7 @@ _EXPORTS = {
     "Abundance": "depth", "compute_depth": "depth", "read_depth_table": "depth",
     "VAE": "model", "VAEParams": "model",
     "train_vae": "train", "encode_latent": "train",
-    "ContigMarkers": "refine", "find_markers": "refine", "refine": "refine",
+    "ContigMarkers": "markers", "find_markers": "markers", "refine": "refine",
     "cluster_latent": "cluster", "medoid_clusters": "cluster", "write_clusters": "cluster", "read_clusters": "cluster",
     "write_bins": "bins",
 }

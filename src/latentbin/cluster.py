@@ -210,7 +210,7 @@ def hdbscan_clusters(latent: np.ndarray, min_cluster_size: int = 5) -> np.ndarra
 def cluster_latent(latent: np.ndarray, lengths: np.ndarray, cfg: dict, names: np.ndarray | None = None,
                    device: str | None = None, markers=None, depth: np.ndarray | None = None) -> np.ndarray:
     """Cluster labels ``(n,) int64`` by ``cfg['cluster']['method']``. With
-    ``cluster.refine`` and ``markers`` (:class:`latentbin.refine.ContigMarkers`) and
+    ``cluster.refine`` and ``markers`` (:class:`latentbin.markers.ContigMarkers`) and
     ``depth (n, s)``, clusters are split/merged by marker genes; with
     ``cluster.multisplit`` each cluster is then split by sample prefix (needs ``names``)."""
     ccfg = cfg["cluster"]

@@ -99,7 +99,7 @@ def encode(model_path: PathLike, tnf_path: PathLike, depth_path: PathLike, out: 
 def markers(contigs: PathLike, out: PathLike, cfg: dict, threads: int = 1) -> None:
     """Single-copy marker genes on every contig >= contigs.min_length -> ``markers.npz``."""
     from .contigs import iter_filtered
-    from .refine import find_markers
+    from .markers import find_markers
 
     t0 = time.perf_counter()
     found = find_markers(list(iter_filtered(contigs, cfg["contigs"]["min_length"])), threads, cfg["seed"])
@@ -112,7 +112,7 @@ def cluster(latent_path: PathLike, out: PathLike, cfg: dict, threads: int = 1, d
             markers_path: PathLike | None = None, depth_path: PathLike | None = None) -> None:
     """Cluster the latent space -> ``clusters.tsv`` (bin, contig). With cluster.refine,
     ``markers_path`` (markers.npz) and ``depth_path`` (depth.npz), refine by marker genes."""
-    from .refine import ContigMarkers
+    from .markers import ContigMarkers
     from .train import limit_threads
 
     data = load_checked(latent_path, ("names", "lengths", "latent"))
