@@ -82,3 +82,20 @@ def random_reads(rng: np.random.Generator, refs: list[tuple[str, int]], n: int, 
         reads.append({"ref": ref, "pos": pos, "cigar": cigar, "flag": flag, "mapq": int(rng.choice([0, 5, 60])),
                       "nm": int(rng.choice([0, 1, 2, 8]))})
     return reads
+
+
+def options(cfg: dict | None = None):
+    """Typed options (latentbin.options.Options) from a partial config dict."""
+    from latentbin.config import load_config
+    from latentbin.options import Options
+
+    return Options.from_config(load_config(cfg or {}))
+
+
+def vae_params(n_samples: int, **overrides):
+    """Model parameters from the schema defaults, with ``overrides``."""
+    import dataclasses
+
+    from latentbin.train import params_from_options
+
+    return dataclasses.replace(params_from_options(n_samples, options().vae), **overrides)

@@ -1,5 +1,6 @@
 """End to end through the CLI on the shipped example (mapped here with minimap2)."""
 
+import json
 import shutil
 import subprocess
 
@@ -8,6 +9,7 @@ import pytest
 
 from latentbin.cli import main
 from latentbin.depth import Abundance
+from latentbin.stages import LAYOUT
 from tests.helpers import REPO, write_fasta
 
 EXAMPLE = REPO / "resources" / "example"
@@ -40,29 +42,40 @@ def test_run_end_to_end_and_resume(mapped, tmp_path, caplog):
     args = ["run", "--contigs", str(contigs), "--bam", *map(str, bams), "--outdir", str(out), "--epochs", "3",
             "--threads", "2", "--min-bin-size", "100000"]
     assert main(args) == 0
-    for name in ("tnf.npz", "depth.npz", "markers.npz", "model.pt", "train_log.tsv", "latent.npz", "clusters.tsv"):
-        assert (out / name).is_file(), name
-    ab = Abundance.load(out / "depth.npz")
+    for key in ("contigs", "tnf", "depth", "markers", "model", "train_log", "train_info", "latent", "clusters",
+                "unbinned", "qc", "summary", "report"):
+        assert (out / LAYOUT[key]).is_file(), key
+    ab = Abundance.load(out / LAYOUT["depth"])
     assert ab.depth.shape[1] == len(bams) and (ab.depth.sum(1) > 0).all()
     assert list((out / "bins").glob("*.fna")), "no bin written"
-    clustered = [l.split("\t")[1] for l in (out / "clusters.tsv").read_text().splitlines()[1:]]
+    clustered = [l.split("\t")[1] for l in (out / LAYOUT["clusters"]).read_text().splitlines()[1:]]
     assert len(clustered) == len(ab.names) == len(set(clustered))
-    # resume: delete the clusters, rerun: only cluster and bins are recomputed
-    (out / "clusters.tsv").unlink()
-    before = (out / "model.pt").stat().st_mtime_ns
+    info = json.loads((out / "run_info.json").read_text())
+    assert set(info["stages"]) >= {"contigs", "tnf", "depth", "train", "cluster", "bins", "report"}
+    # resume: delete the clusters, rerun: only cluster and what follows are recomputed
+    (out / LAYOUT["clusters"]).unlink()
+    before = (out / LAYOUT["model"]).stat().st_mtime_ns
     caplog.clear()
     assert main(args) == 0
-    assert (out / "model.pt").stat().st_mtime_ns == before
+    assert (out / LAYOUT["model"]).stat().st_mtime_ns == before
     assert "train: reusing" in caplog.text and "cluster: start" in caplog.text
+    refined = (out / LAYOUT["clusters"]).read_text()
+    # a changed option reruns its stage and what follows, not the stages before it
+    caplog.clear()
+    assert main(args + ["--no-refine"]) == 0
+    assert "encode: reusing" in caplog.text and "cluster: options or inputs changed" in caplog.text
+    assert "markers: " not in caplog.text
+    plain_clusters = (out / LAYOUT["clusters"]).read_text()
+    assert main(args) == 0 and (out / LAYOUT["clusters"]).read_text() == refined != plain_clusters
     # same seed, same input -> same bins (stage by stage through the CLI)
     latent2 = tmp_path / "latent2.npz"
-    assert main(["encode", "--model", str(out / "model.pt"), "--tnf", str(out / "tnf.npz"), "--depth",
-                 str(out / "depth.npz"), "--out", str(latent2)]) == 0
-    np.testing.assert_array_equal(np.load(latent2)["latent"], np.load(out / "latent.npz")["latent"])
+    assert main(["encode", "--model", str(out / LAYOUT["model"]), "--tnf", str(out / LAYOUT["tnf"]), "--depth",
+                 str(out / LAYOUT["depth"]), "--out", str(latent2)]) == 0
+    np.testing.assert_array_equal(np.load(latent2)["latent"], np.load(out / LAYOUT["latent"])["latent"])
     clusters2 = tmp_path / "c2.tsv"
-    assert main(["cluster", "--latent", str(latent2), "--out", str(clusters2), "--markers", str(out / "markers.npz"),
-                 "--depth", str(out / "depth.npz")]) == 0
-    assert clusters2.read_text() == (out / "clusters.tsv").read_text()
+    assert main(["cluster", "--latent", str(latent2), "--out", str(clusters2), "--markers",
+                 str(out / LAYOUT["markers"]), "--depth", str(out / LAYOUT["depth"])]) == 0
+    assert clusters2.read_text() == refined
 
 
 @pytest.mark.slow
@@ -109,6 +122,8 @@ def test_stage_chain_on_synthetic_tables(tmp_path):
     common = ["--threads", "1"]
     assert main(["tnf", "--contigs", str(fa), "--out", str(o / "t.npz"), *common]) == 0
     assert main(["depth", "--contigs", str(fa), "--table", str(o / "d.tsv"), "--out", str(o / "d.npz")]) == 0
+    assert main(["contigs", "--fasta", str(fa), "--out", str(o / "f.fna"), *common]) == 0
+    fa = o / "f.fna"
     assert main(["train", "--tnf", str(o / "t.npz"), "--depth", str(o / "d.npz"), "--out", str(o / "m.pt"),
                  "--epochs", "2", "--batch-size", "16", "--log", str(o / "log.tsv"), *common]) == 0
     assert main(["encode", "--model", str(o / "m.pt"), "--tnf", str(o / "t.npz"), "--depth", str(o / "d.npz"),
@@ -119,3 +134,42 @@ def test_stage_chain_on_synthetic_tables(tmp_path):
                  "--min-bin-size", "0"]) == 0
     assert len(list((o / "bins").glob("*.fna"))) >= 1
     assert len((o / "log.tsv").read_text().splitlines()) == 3
+
+
+def test_qc_score_summary_commands(tmp_path, capsys):
+    """The QC-side stages through the CLI; score counts only bins >= bins.min_bin_size and
+    gold contigs >= contigs.min_length, as the workflow does."""
+    rng = np.random.default_rng(3)
+    bins = tmp_path / "bins"
+    bins.mkdir()
+    write_fasta(bins / "b1.fna", [("g1", "".join(rng.choice(list("ACGT"), 5000)))])
+    (tmp_path / "gold.tsv").write_text("contig\tgenome\tlength\ng1\tA\t5000\ng2\tA\t1500\ng3\tB\t3000\n")
+    (tmp_path / "cl.tsv").write_text("bin\tcontig\nb1\tg1\nb2\tg3\n")
+    assert main(["qc", "--bins", str(bins), "--out", str(tmp_path / "q.tsv"), "--threads", "1"]) == 0
+    assert (tmp_path / "q.tsv").read_text().splitlines()[1].startswith("b1\t")
+    score = tmp_path / "s.tsv"
+    assert main(["score", "--gold", str(tmp_path / "gold.tsv"), "--clusters", str(tmp_path / "cl.tsv"),
+                 "--out", str(score), "--min-bin-size", "4000"]) == 0
+    from latentbin.score import read_score
+
+    result = read_score(score)
+    assert result["bins"] == 1 and result["NC"] == 1 and result["genomes"] == 2  # g2 < 2000 bp is not counted
+    depth = tmp_path / "d.npz"
+    Abundance(np.array(["g1", "g3"]), np.array(["S1"]), np.ones((2, 1), dtype=np.float32)).save(depth)
+    assert main(["summary", "--bins", str(bins), "--clusters", str(tmp_path / "cl.tsv"), "--depth", str(depth),
+                 "--qc", str(tmp_path / "q.tsv"), "--score", str(score), "--out", str(tmp_path / "sum.tsv")]) == 0
+    assert "latentbin: 1 bins" in capsys.readouterr().out and (tmp_path / "sum.tsv").is_file()
+
+
+def test_help_shows_schema_defaults_for_every_option(capsys):
+    from latentbin.cli import argument_parser
+
+    parser = argument_parser()
+    sub = parser._subparsers._group_actions[0].choices
+    for name, p in sub.items():
+        for action in p._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"{name} {action.option_strings} has no help text"
+    text = sub["train"].format_help()
+    assert "default 300" in text and "--epochs" in text and "None" not in text.replace("null", "")
+    assert "default 200000" in sub["bins"].format_help()

@@ -4,7 +4,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from latentbin.cluster import (bin_names, cluster_latent, find_threshold, medoid_clusters, read_clusters,
                                write_clusters)
-from latentbin.config import load_config
+from tests.helpers import options
 from latentbin.errors import InputError
 import torch
 
@@ -18,22 +18,22 @@ def blobs(k=5, per=60, d=16, seed=0, spread=0.15):
 
 def test_medoid_separates_blobs():
     x, truth = blobs()
-    labels = medoid_clusters(x, np.full(len(x), 5000), seed=1)
+    labels = medoid_clusters(x, np.full(len(x), 5000), max_steps=25, seed=1)
     assert adjusted_rand_score(truth, labels) > 0.99
 
 
 def test_medoid_is_deterministic_and_uses_seed():
     x, _ = blobs(k=8, spread=0.6, seed=3)
     lengths = np.random.default_rng(0).integers(2000, 9000, len(x))
-    a = medoid_clusters(x, lengths, seed=5)
-    b = medoid_clusters(x, lengths, seed=5)
+    a = medoid_clusters(x, lengths, max_steps=25, seed=5)
+    b = medoid_clusters(x, lengths, max_steps=25, seed=5)
     np.testing.assert_array_equal(a, b)
 
 
 def test_hdbscan_separates_blobs():
     x, truth = blobs()
-    cfg = load_config({"cluster": {"method": "hdbscan", "min_cluster_size": 5}})
-    labels = cluster_latent(x, np.full(len(x), 5000), cfg)
+    opts = options({"cluster": {"method": "hdbscan", "min_cluster_size": 5}})
+    labels = cluster_latent(x, np.full(len(x), 5000), opts.cluster, seed=1)
     assert adjusted_rand_score(truth, labels) > 0.99
     assert (labels >= 0).all()
 
@@ -48,8 +48,8 @@ def test_threshold_at_valley():
 def test_multisplit_and_names(tmp_path):
     x, truth = blobs(k=2, per=20)
     names = np.array([f"S{i % 2 + 1}C{i}" for i in range(40)])
-    cfg = load_config({"cluster": {"multisplit": True}})
-    labels = cluster_latent(x, np.full(40, 5000), cfg, names=names)
+    opts = options({"cluster": {"multisplit": True}})
+    labels = cluster_latent(x, np.full(40, 5000), opts.cluster, seed=1, names=names, separator="C")
     assert len(set(labels.tolist())) == 4  # 2 clusters x 2 samples
     bins = bin_names(labels, names, True, "C")
     assert all(b.startswith(n.split("C")[0] + ".bin") for b, n in zip(bins, names))

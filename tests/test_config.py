@@ -17,12 +17,12 @@ from latentbin.config import defaults, describe, load_config
 ROOT = Path(__file__).resolve().parent.parent
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
 EXAMPLE = ROOT / "resources" / "example"
-REFERENCE = runpy.run_path(str(ROOT / "scripts" / "config_reference.py"))
+REFERENCE = runpy.run_path(str(ROOT / "tools" / "config_reference.py"))
 
 
 def test_shipped_config_is_generated_from_the_schema():
     assert (ROOT / "config" / "config.yaml").read_text() == REFERENCE["config_yaml"](), (
-        "config/config.yaml is out of date: run `python scripts/config_reference.py --write`"
+        "config/config.yaml is out of date: run `python tools/config_reference.py --write`"
     )
 
 

@@ -8,10 +8,12 @@ from scipy.stats import trim_mean
 from latentbin.depth import (Abundance, align_to, bam_depth, compute_depth, coverage_from_blocks, merge,
                              read_depth_table, trimmed_mean)
 from latentbin.errors import InputError
+from latentbin.options import DepthOptions
 from tests.helpers import make_bam, random_reads
 
 REFS = [("c1", 1500), ("c2", 2200), ("c3", 900)]
-CFG = {"statistic": "trimmed_mean", "trim_fraction": 0.1, "min_identity": 0.0, "min_mapq": 0}
+CFG = DepthOptions(statistic="trimmed_mean", trim_fraction=0.1, min_identity=0.0, min_mapq=0)
+PLAIN = dict(statistic="mean", trim_fraction=0.0, min_identity=0.0, min_mapq=0)
 NAMES = np.array([n for n, _ in REFS])
 LENGTHS = np.array([ln for _, ln in REFS])
 
@@ -37,7 +39,7 @@ def samtools_depth(bam_path, extra=()):
 @pytest.mark.parametrize("statistic, trim", [("mean", 0.0), ("trimmed_mean", 0.1), ("trimmed_mean", 0.25)])
 def test_depth_matches_samtools(bam, statistic, trim):
     per = samtools_depth(bam)
-    got = bam_depth(bam, NAMES, LENGTHS, statistic=statistic, trim_fraction=trim)
+    got = bam_depth(bam, NAMES, LENGTHS, statistic=statistic, trim_fraction=trim, min_identity=0.0, min_mapq=0)
     want = [per[n].mean() if statistic == "mean" else trim_mean(per[n], trim) for n in NAMES]
     np.testing.assert_allclose(got, want, rtol=1e-5)
 
@@ -45,7 +47,7 @@ def test_depth_matches_samtools(bam, statistic, trim):
 @pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
 def test_mapq_filter_matches_samtools(bam):
     per = samtools_depth(bam, ["-Q", "5"])
-    got = bam_depth(bam, NAMES, LENGTHS, statistic="mean", trim_fraction=0, min_mapq=5)
+    got = bam_depth(bam, NAMES, LENGTHS, statistic="mean", trim_fraction=0, min_identity=0.0, min_mapq=5)
     np.testing.assert_allclose(got, [per[n].mean() for n in NAMES], rtol=1e-5)
 
 
@@ -56,9 +58,9 @@ def test_identity_filter_by_hand(tmp_path):
              {"ref": 0, "pos": 0, "cigar": [(0, 50), (2, 5), (0, 50)], "nm": 5}]
     path = make_bam(tmp_path / "id.bam", [("c1", 200)], reads)
     names, lengths = np.array(["c1"]), np.array([200])
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.97)[0] == pytest.approx(100 / 200)
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.95)[0] == pytest.approx((100 + 100 + 100) / 200)
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.0)[0] == pytest.approx(300 / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.97, min_mapq=0)[0] == pytest.approx(100 / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.95, min_mapq=0)[0] == pytest.approx((100 + 100 + 100) / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0)[0] == pytest.approx(300 / 200)
 
 
 def test_trimmed_mean_equals_scipy():
@@ -93,24 +95,38 @@ def test_parallel_equals_serial_and_merge(bam, tmp_path):
         merge([a, a], ["a", "a2"])
 
 
+def test_usable_drops_empty_samples_and_sets_aside_zero_contigs():
+    from latentbin.depth import usable
+
+    depth = np.array([[1, 0, 2], [0, 0, 0], [3, 0, 0]], dtype=np.float32)
+    rows, cols = usable(depth)
+    assert cols.tolist() == [True, False, True] and rows.tolist() == [True, False, True]
+
+
+def test_missing_nm_tag_with_identity_filter(tmp_path):
+    path = make_bam(tmp_path / "nonm.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)]}])
+    with pytest.raises(InputError, match="has no NM tag, needed for depth.min_identity"):
+        bam_depth(path, NAMES, LENGTHS, "mean", 0, min_identity=0.97, min_mapq=0)
+
+
 def test_bam_errors(tmp_path, bam):
     unsorted = make_bam(tmp_path / "u.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)]}], sort=False)
     with pytest.raises(InputError, match="not coordinate-sorted.*samtools sort"):
-        bam_depth(unsorted, NAMES, LENGTHS)
+        bam_depth(unsorted, NAMES, LENGTHS, **PLAIN)
     noindex = make_bam(tmp_path / "n.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)]}], index=False)
     with pytest.raises(InputError, match="has no index.*samtools index"):
-        bam_depth(noindex, NAMES, LENGTHS)
+        bam_depth(noindex, NAMES, LENGTHS, **PLAIN)
     with pytest.raises(InputError, match="contig 'c2' is 2200 bp in the BAM header but 999 bp"):
-        bam_depth(bam, NAMES, np.array([1500, 999, 900]))
+        bam_depth(bam, NAMES, np.array([1500, 999, 900]), **PLAIN)
     with pytest.raises(InputError, match="contig 'other' of .* is not in the BAM header"):
-        bam_depth(bam, np.array(["c1", "other"]), np.array([1500, 10]))
+        bam_depth(bam, np.array(["c1", "other"]), np.array([1500, 10]), **PLAIN)
+    # a sample whose reads all fail the filters: zeros and a warning (dropped before training)
     empty = make_bam(tmp_path / "e.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)], "flag": 256}])
-    with pytest.raises(InputError, match="no read passes the filters"):
-        bam_depth(empty, NAMES, LENGTHS)
+    assert not bam_depth(empty, NAMES, LENGTHS, **PLAIN).any()
     notbam = tmp_path / "x.bam"
     notbam.write_text("hello")
     with pytest.raises(InputError, match="not a BAM file"):
-        bam_depth(notbam, NAMES, LENGTHS)
+        bam_depth(notbam, NAMES, LENGTHS, **PLAIN)
     with pytest.raises(InputError, match="BAM file not found"):
         compute_depth([tmp_path / "missing.bam"], NAMES, LENGTHS, CFG)
 

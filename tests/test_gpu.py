@@ -6,7 +6,7 @@ import torch
 from sklearn.metrics import adjusted_rand_score
 
 from latentbin.cluster import medoid_clusters
-from latentbin.config import load_config
+from tests.helpers import options
 from latentbin.model import VAE
 from latentbin.train import encode_latent, train_vae
 
@@ -25,14 +25,14 @@ def planted(n_per=200, k=5, s=4, seed=0):
 
 def test_train_encode_cluster_on_cuda(tmp_path):
     depth, tnf, lengths, truth = planted()
-    cfg = load_config({"vae": {"epochs": 20, "device": "cuda"}})
-    model, hist = train_vae(depth, tnf, lengths, cfg)
+    vae = options({"vae": {"epochs": 20, "device": "cuda"}}).vae
+    model, hist = train_vae(depth, tnf, lengths, vae, 1)
     assert next(model.parameters()).is_cuda and np.isfinite(hist[-1]["loss"])
     latent = encode_latent(model, depth, tnf, lengths)
     model.save(tmp_path / "m.pt")
     again = encode_latent(VAE.load(tmp_path / "m.pt", "cuda"), depth, tnf, lengths)
     np.testing.assert_array_equal(latent, again)
-    labels = medoid_clusters(latent, lengths, device="cuda")
+    labels = medoid_clusters(latent, lengths, 25, 1, device="cuda")
     assert adjusted_rand_score(truth, labels) > 0.95
 
 
@@ -41,6 +41,6 @@ def test_cuda_and_cpu_clustering_agree():
     centers = rng.standard_normal((6, 16)) * 3
     x = (np.repeat(centers, 80, 0) + rng.standard_normal((480, 16)) * 0.2).astype(np.float32)
     lengths = rng.integers(2000, 20000, 480)
-    cpu = medoid_clusters(x, lengths, device="cpu")
-    gpu = medoid_clusters(x, lengths, device="cuda")
+    cpu = medoid_clusters(x, lengths, 25, 1, device="cpu")
+    gpu = medoid_clusters(x, lengths, 25, 1, device="cuda")
     assert adjusted_rand_score(cpu, gpu) > 0.99

@@ -5,22 +5,23 @@ import pytest
 import torch
 
 from latentbin.errors import InputError
-from latentbin.model import VAE, VAEParams, kld
+from latentbin.model import VAE, kld
+from tests.helpers import vae_params
 
 
 def test_vamb5_weights_by_hand():
-    w = VAEParams(n_samples=4, latent=8, beta=200).weights()
+    w = vae_params(4, latent=8, beta=200, alpha=None).weights()
     a = 0.15
     assert w.ce == pytest.approx((1 - a) * 3 / (4 * math.log(4)))
     assert w.ab == pytest.approx((1 - a) / 4)
     assert w.sse == pytest.approx(a / 103)
     assert w.kld == pytest.approx(1 / (8 * 200))
-    one = VAEParams(n_samples=1).weights()
+    one = vae_params(1, alpha=None).weights()
     assert one.ce == 0 and one.sse == pytest.approx(0.5 / 103)
 
 
 def test_capacity_weights_by_hand():
-    w = VAEParams(n_samples=3, latent=10, loss="capacity", capacity=3000, mse_ratio=0.25).weights()
+    w = vae_params(3, latent=10, loss="capacity", capacity=3000, mse_ratio=0.25).weights()
     assert w.ce == pytest.approx(0.75 / math.log(3))
     assert w.sse == pytest.approx(0.25 / 103)
     assert w.kld == pytest.approx(1 / 30000)
@@ -36,7 +37,7 @@ def test_kld_by_hand():
 
 def test_loss_on_tiny_batch_by_hand():
     torch.manual_seed(0)
-    params = VAEParams(n_samples=2, latent=2, hidden=[4], dropout=0.0, variance="fixed")
+    params = vae_params(2, latent=2, hidden=[4], dropout=0.0, variance="fixed")
     model = VAE(params).eval()
     x = torch.randn(3, 2 + 103 + 1)
     x[:, :2] = torch.softmax(x[:, :2], dim=1)
@@ -60,7 +61,7 @@ def test_loss_on_tiny_batch_by_hand():
 
 
 def test_learned_variance_is_unconstrained():
-    model = VAE(VAEParams(n_samples=3, latent=4, hidden=[8, 8])).eval()
+    model = VAE(vae_params(3, latent=4, hidden=[8, 8])).eval()
     with torch.no_grad():
         model.logvar.bias.fill_(-20.0)  # a softplus floor would make this impossible
     _, logvar = model.encode(torch.randn(5, 107))
@@ -68,14 +69,14 @@ def test_learned_variance_is_unconstrained():
 
 
 def test_generalised_layers():
-    model = VAE(VAEParams(n_samples=3, latent=4, hidden=[16, 12, 8]))
+    model = VAE(vae_params(3, latent=4, hidden=[16, 12, 8]))
     (depths, tnf, ab), mu, logvar = model(torch.randn(6, 107))
     assert depths.shape == (6, 3) and tnf.shape == (6, 103) and ab.shape == (6, 1) and mu.shape == (6, 4)
     torch.testing.assert_close(depths.sum(1), torch.ones(6))
 
 
 def test_save_load_identity(tmp_path):
-    model = VAE(VAEParams(n_samples=3, latent=4, hidden=[8])).eval()
+    model = VAE(vae_params(3, latent=4, hidden=[8])).eval()
     x = torch.randn(10, 107)
     mu_before, _ = model.encode(x)
     model.save(tmp_path / "m.pt")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
-REFERENCE = runpy.run_path(str(ROOT / "scripts" / "config_reference.py"))
+REFERENCE = runpy.run_path(str(ROOT / "tools" / "config_reference.py"))
 TEST_COMMAND = "python -m pytest -q tests"
 
 
@@ -20,12 +20,12 @@ def test_readme_starts_with_the_two_commands():
     assert quick < README.index("\n## ", quick + 1) < len(README)
     assert README.index("```") > quick, "the first code block is the quick start"
     commands = [line.split("#")[0].strip() for line in first_code_block(README).splitlines() if line.strip()]
-    assert commands == ["bash scripts/quickstart.sh", TEST_COMMAND]
+    assert commands == ["bash tools/quickstart.sh", TEST_COMMAND]
 
 
 def test_quickstart_script_runs_the_example_and_says_where_results_are():
-    script = (ROOT / "scripts" / "quickstart.sh").read_text()
-    subprocess.run(["bash", "-n", str(ROOT / "scripts" / "quickstart.sh")], check=True)
+    script = (ROOT / "tools" / "quickstart.sh").read_text()
+    subprocess.run(["bash", "-n", str(ROOT / "tools" / "quickstart.sh")], check=True)
     assert "set -euo pipefail" in script
     assert "pip install torch==2.13.0" in script and "pip install -e '.[test,workflow]'" in script
     assert "-m snakemake --cores" in script
@@ -47,7 +47,7 @@ def test_config_reference_table_matches_the_schema():
     start, end = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
     table = README.split(start, 1)[1].split(end, 1)[0]
     assert table.strip() == REFERENCE["markdown"]().strip(), (
-        "README config table is out of date: run `python scripts/config_reference.py --write`"
+        "README config table is out of date: run `python tools/config_reference.py --write`"
     )
 
 
@@ -69,7 +69,7 @@ def test_benchmark_table_sums_jobs_per_rule(tmp_path):
     (tmp_path / "map_reads").mkdir()
     for name, secs in (("map_reads/S1.tsv", 2.0), ("map_reads/S2.tsv", 3.5), ("tnf.tsv", 1.0)):
         (tmp_path / name).write_text(header + f"{secs}\t0:00:02\t100\t0\t0\t0\t0\t0\t0\t0\n")
-    table = runpy.run_path(str(ROOT / "scripts" / "benchmark_table.py"))["table"](tmp_path)
+    table = runpy.run_path(str(ROOT / "tools" / "benchmark_table.py"))["table"](tmp_path)
     assert "| map_reads | 2 | 5.5 | 100 |" in table
     assert "| tnf | 1 | 1.0 | 100 |" in table
     assert table.splitlines()[-1].startswith("| total | 3 | 6.5 |")

@@ -1,21 +1,18 @@
-"""Summary table, MIMAG tiers, console report, and the qc/score/summary CLI subcommands
-(registered on a parser built here, as latentbin.cli does)."""
+"""Summary table, MIMAG tiers and the console report (the qc/score/summary subcommands
+are tested in test_cli.py)."""
 
-import argparse
 import csv
-import random
 
 import numpy as np
 import pytest
 
-from latentbin import cli_qc
 from latentbin.qc import write_table
 from latentbin.summary import console_summary, quality_tier, summarize, write_summary
 
 try:  # tests/ may or may not be a package
-    from .test_markers import contig_with, write_fasta
+    from .test_markers import write_fasta
 except ImportError:
-    from test_markers import contig_with, write_fasta
+    from test_markers import write_fasta
 
 
 def test_quality_tiers_at_the_boundaries():
@@ -77,45 +74,3 @@ def test_summary_without_depth_or_qc(run):
     rows, cols = summarize(run / "bins", None, None)
     assert not any(c.startswith("depth_") for c in cols)
     assert {r["quality"] for r in rows} == {"unknown"}
-
-
-def parser():
-    p = argparse.ArgumentParser(prog="latentbin")
-    cli_qc.register(p.add_subparsers(dest="command", required=True))
-    return p
-
-
-def test_cli_subcommands(run, tmp_path, capsys):
-    p = parser()
-    for cmd in ("qc", "score", "summary"):
-        help_text = p._subparsers._group_actions[0].choices[cmd].format_help()
-        assert "--threads" in help_text and "--config" in help_text
-    # qc on synthetic bins
-    qbins = tmp_path / "qbins"
-    qbins.mkdir()
-    write_fasta(qbins / "m.fna", [("m1", contig_with(["Ribosomal_L3", "PGK"], random.Random(2)))])
-    args = p.parse_args(["qc", "--bins", str(qbins), "--out", str(tmp_path / "q.tsv"), "--threads", "1"])
-    assert args.func(args) == 0
-    with open(tmp_path / "q.tsv") as fh:
-        row = next(csv.DictReader(fh, delimiter="\t"))
-    assert row["bin"] == "m" and row["n_markers_found"] == "2"
-    # score: --min-contig defaults to contigs.min_length (2000): contig g2 (1500 bp) is not counted
-    (tmp_path / "gold.tsv").write_text("contig\tgenome\tlength\ng1\tA\t5000\ng2\tA\t1500\n")
-    (tmp_path / "cl.tsv").write_text("bin\tcontig\nx\tg1\n")
-    args = p.parse_args(["score", "--gold", str(tmp_path / "gold.tsv"), "--clusters", str(tmp_path / "cl.tsv"),
-                         "--out", str(tmp_path / "s.tsv")])
-    assert args.func(args) == 0
-    assert "NC=1 genomes=1" in capsys.readouterr().out
-    args = p.parse_args(["score", "--gold", str(tmp_path / "gold.tsv"), "--clusters", str(tmp_path / "cl.tsv"),
-                         "--out", str(tmp_path / "s.tsv"), "--min-contig", "0"])
-    args.func(args)
-    assert "NC=0 genomes=1" in capsys.readouterr().out
-    # summary
-    args = p.parse_args(["summary", "--bins", str(run / "bins"), "--clusters", str(run / "clusters.tsv"),
-                         "--depth", str(run / "depth.npz"), "--qc", str(run / "qc.tsv"),
-                         "--checkm2", str(run / "checkm2.tsv"), "--score", str(tmp_path / "s.tsv"),
-                         "--out", str(tmp_path / "summary.tsv")])
-    assert args.func(args) == 0
-    out = capsys.readouterr().out
-    assert "1 high, 0 medium, 1 low" in out and "NC genomes" in out
-    assert (tmp_path / "summary.tsv").is_file()

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
-from latentbin.config import load_config
 from latentbin.errors import InputError
-from latentbin.train import batch_size_at, encode_latent, pick_device, prepare, train_vae
+from latentbin.runtime import pick_device
+from latentbin.train import batch_size_at, batch_size_for, encode_latent, prepare, train_vae, watch_collapse
+from tests.helpers import options
 
 
 def data(n=300, s=3, seed=0):
@@ -28,9 +29,9 @@ def test_prepare_normalisation():
 
 def test_training_is_deterministic_on_cpu(tmp_path):
     depth, tnf, lengths = data()
-    cfg = load_config(SMALL)
-    m1, h1 = train_vae(depth, tnf, lengths, cfg, device="cpu", log_path=tmp_path / "log.tsv")
-    m2, h2 = train_vae(depth, tnf, lengths, cfg, device="cpu")
+    vae = options(SMALL).vae
+    m1, h1 = train_vae(depth, tnf, lengths, vae, 1, device="cpu", log_path=tmp_path / "log.tsv")
+    m2, h2 = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
     np.testing.assert_array_equal(encode_latent(m1, depth, tnf, lengths), encode_latent(m2, depth, tnf, lengths))
     assert [h["loss"] for h in h1] == [h["loss"] for h in h2]
     assert all(np.isfinite(h["loss"]) for h in h1)
@@ -38,38 +39,36 @@ def test_training_is_deterministic_on_cpu(tmp_path):
     lines = (tmp_path / "log.tsv").read_text().splitlines()
     assert lines[0].split("\t") == ["epoch", "loss", "ce", "ab", "sse", "kld", "active_dims", "batch_size", "seconds"]
     assert len(lines) == 4
-    other = load_config({**SMALL, "seed": 2})
-    m3, _ = train_vae(depth, tnf, lengths, other, device="cpu")
+    m3, _ = train_vae(depth, tnf, lengths, vae, 2, device="cpu")
     assert not np.array_equal(encode_latent(m1, depth, tnf, lengths), encode_latent(m3, depth, tnf, lengths))
 
 
 @pytest.mark.parametrize("variance, loss, iw", [("fixed", "vamb5", 1), ("learned", "capacity", 3)])
 def test_variants_train(variance, loss, iw):
     depth, tnf, lengths = data()
-    cfg = load_config({"vae": {**SMALL["vae"], "variance": variance, "loss": loss, "importance_samples": iw}})
-    model, hist = train_vae(depth, tnf, lengths, cfg, device="cpu")
+    vae = options({"vae": {**SMALL["vae"], "variance": variance, "loss": loss, "importance_samples": iw}}).vae
+    model, hist = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
     assert len(hist) == 3 and np.isfinite(hist[-1]["loss"])
     assert encode_latent(model, depth, tnf, lengths).shape == (300, 4)
 
 
 def test_loss_goes_down():
     depth, tnf, lengths = data(n=400)
-    cfg = load_config({"vae": {**SMALL["vae"], "epochs": 15}})
-    _, hist = train_vae(depth, tnf, lengths, cfg, device="cpu")
+    vae = options({"vae": {**SMALL["vae"], "epochs": 15}}).vae
+    _, hist = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
     assert hist[-1]["loss"] < hist[0]["loss"]
 
 
-def test_fewer_contigs_than_a_batch():
+def test_fewer_contigs_than_a_batch_lowers_the_batch(caplog):
     depth, tnf, lengths = data(n=20)
-    with pytest.raises(InputError, match="only 20 contigs, fewer than one batch"):
-        train_vae(depth, tnf, lengths, load_config(SMALL), device="cpu", source="depth.npz")
+    _, hist = train_vae(depth, tnf, lengths, options(SMALL).vae, 1, device="cpu")
+    assert hist[0]["batch_size"] == 10 and "batch size lowered to 10" in caplog.text
+    with pytest.raises(InputError, match="only 3 contigs have reads; binning needs at least 4"):
+        batch_size_for(3, 32)
 
 
-def test_zero_depth_contig_and_sample():
-    depth, tnf, lengths = data()
-    depth[5] = 0
-    with pytest.raises(InputError, match="contig 'c5' has zero depth in every sample"):
-        train_vae(depth, tnf, lengths, load_config(SMALL), names=np.array([f"c{i}" for i in range(300)]))
+def test_zero_depth_sample_is_a_bug_here():
+    """Stages drop empty samples before training (stages._usable_inputs); prepare refuses them."""
     depth, tnf, lengths = data()
     depth[:, 1] = 0
     with pytest.raises(InputError, match="sample column 2 has zero depth"):
@@ -77,9 +76,52 @@ def test_zero_depth_contig_and_sample():
 
 
 def test_cyclical_schedule():
-    cfg = load_config({"vae": {"batch_schedule": "cyclical"}})["vae"]
-    sizes = [batch_size_at(e, cfg, 10**6) for e in range(8)]
+    vae = options({"vae": {"batch_schedule": "cyclical"}}).vae
+    sizes = [batch_size_at(e, vae, 10**6) for e in range(8)]
     assert sizes[3] < sizes[2] and sizes[7] < sizes[6] and sizes[0] == 256
+
+
+def test_collapse_watch_warns(caplog):
+    hist = [{"active_dims": a} for a in (20, 30, 31, 12)]
+    assert watch_collapse(hist, 32) and "posterior collapse" in caplog.text
+    assert not watch_collapse([{"active_dims": 30}], 32)
+
+
+def test_checkpoint_resume_equals_uninterrupted(tmp_path):
+    """A run stopped after a checkpoint and resumed gives the model of an uninterrupted run."""
+    import torch
+
+    depth, tnf, lengths = data()
+    vae = options({"vae": {**SMALL["vae"], "epochs": 6, "checkpoint_every": 2}}).vae
+    ref, ref_hist = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
+    ckpt = tmp_path / "train.ckpt"
+    short = options({"vae": {**SMALL["vae"], "epochs": 6, "checkpoint_every": 2}}).vae
+    # an "interrupted" run: the checkpoint of epoch 4 of the same run, then resume
+    import latentbin.train as t
+
+    saved = {}
+    real_save = t._save_checkpoint
+
+    def keep_epoch4(path, state):
+        real_save(path, state)
+        if state["epoch"] == 4:
+            saved["state"] = torch.load(path, weights_only=False)
+            raise KeyboardInterrupt  # the process dies right after writing the checkpoint
+
+    t._save_checkpoint = keep_epoch4
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train_vae(depth, tnf, lengths, short, 1, device="cpu", checkpoint=ckpt)
+    finally:
+        t._save_checkpoint = real_save
+    assert saved["state"]["epoch"] == 4 and ckpt.is_file()
+    resumed, hist = train_vae(depth, tnf, lengths, short, 1, device="cpu", checkpoint=ckpt)
+    assert [h["loss"] for h in hist] == [h["loss"] for h in ref_hist]
+    np.testing.assert_array_equal(encode_latent(resumed, depth, tnf, lengths), encode_latent(ref, depth, tnf, lengths))
+    # a checkpoint of other options is ignored
+    other = options({"vae": {**SMALL["vae"], "epochs": 7}}).vae
+    _, hist7 = train_vae(depth, tnf, lengths, other, 1, device="cpu", checkpoint=ckpt)
+    assert len(hist7) == 7
 
 
 def test_device_choice():

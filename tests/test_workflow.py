@@ -139,10 +139,12 @@ def test_per_sample_mode_plans_multisplit(tmp_path):
 
 def test_profiles_do_not_switch_on_conda():
     """A profile that sets software-deployment-method makes even `snakemake -n` need conda."""
-    for path in (ROOT / "profiles").glob("*/config.yaml"):
+    for path in [*(ROOT / "profiles").glob("*/config.yaml"), ROOT / "workflow" / "profiles" / "default" / "config.yaml"]:
         keys = set(yaml.safe_load(path.read_text()))
         assert not keys & {"software-deployment-method", "sdm", "use-conda", "use-singularity"}, path
-    assert not (ROOT / "workflow" / "profiles").exists() and not (ROOT / "profiles" / "default").exists()
+    default = ROOT / "workflow" / "profiles" / "default" / "config.yaml"
+    assert yaml.safe_load(default.read_text())["show-failed-logs"] is True
+    assert not set(yaml.safe_load(default.read_text())) & {"software-deployment-method", "sdm", "use-conda"}
 
 
 def test_local_profile_dry_run(tmp_path):
@@ -193,13 +195,27 @@ def fasta_names(path):
         return [line[1:].split()[0] for line in fh if line.startswith(">")]
 
 
-@pytest.mark.slow
-def test_example_end_to_end_then_resume(tmp_path):
-    """The shipped example (3 epochs) gives bins and a summary; deleting clusters.tsv
-    reruns only what depends on it."""
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """The shipped example run once to the end (3 epochs), tools from PATH, umask 022."""
+    tmp_path = tmp_path_factory.mktemp("example")
     write_config(tmp_path, vae={"epochs": 3})
-    run = ("--cores", "2", "--configfile", "config.yaml")
-    first = job_stats(snakemake(*run, cwd=tmp_path).output)
+    old = os.umask(0o022)
+    try:
+        first = job_stats(snakemake("--cores", "2", "--configfile", "config.yaml", cwd=tmp_path).output)
+    finally:
+        os.umask(old)
+    return tmp_path, first
+
+
+RUN = ("--cores", "2", "--configfile", "config.yaml")
+
+
+@pytest.mark.slow
+def test_example_end_to_end_then_resume(finished):
+    """The shipped example gives bins, a summary and readable files; deleting clusters.tsv
+    reruns only what depends on it."""
+    tmp_path, first = finished
     assert first["map_reads"] == 3 and first["summary"] == 1
 
     results = tmp_path / "results"
@@ -211,21 +227,102 @@ def test_example_end_to_end_then_resume(tmp_path):
     assert bins, "no bin FASTA written"
     summary = (results / "summary.tsv").read_text().splitlines()
     assert len(summary) >= 2 and all(b.stem in "\n".join(summary) for b in bins)
+    # the example's three genomes are recovered near-complete (score.tsv, from the gold standard)
+    from latentbin.score import read_score
+
+    assert read_score(results / "score" / "score.tsv")["NC"] == 3
     assert not list((results / "mapping").glob("*.bam")), "BAMs are temp() unless mapping.keep_bam"
     assert (results / "vae" / "train_log.tsv").read_text().count("\n") >= 3
-    for rule in ("filter_contigs", "index_contigs", "tnf", "merge_depth", "train_vae", "encode", "cluster"):
+    for rule in ("filter_contigs", "tnf", "merge_depth", "train_vae", "encode", "cluster"):
         assert (tmp_path / "logs" / f"{rule}.log").is_file()
         assert (results / "benchmarks" / f"{rule}.tsv").is_file()
     assert (tmp_path / "logs" / "map_reads" / "S1.log").is_file()
+    # outputs honour the umask (022): others can read the bins on shared storage
+    assert (results / "summary.tsv").stat().st_mode & 0o777 == 0o644
+    assert (results / "bins").stat().st_mode & 0o777 == 0o755
+    assert bins[0].stat().st_mode & 0o777 == 0o644
 
     trained = {p: p.stat().st_mtime_ns for p in (results / "vae" / "model.pt", results / "depth" / "depth.npz")}
+    saved = (results / "cluster" / "clusters.tsv").read_text()
     (results / "cluster" / "clusters.tsv").unlink()
-    planned = job_stats(snakemake("-n", *run, cwd=tmp_path).output)
+    planned = job_stats(snakemake("-n", *RUN, cwd=tmp_path).output)
     assert {"cluster", "write_bins", "summary"} <= set(planned)
     assert not set(planned) & UPSTREAM, f"resumption would rerun upstream jobs: {planned}"
 
-    rerun = job_stats(snakemake(*run, cwd=tmp_path).output)
+    rerun = job_stats(snakemake(*RUN, cwd=tmp_path).output)
     assert rerun == planned
     assert all(p.stat().st_mtime_ns == t for p, t in trained.items())
-    assert (results / "cluster" / "clusters.tsv").is_file()
-    assert "Nothing to be done" in snakemake("-n", *run, cwd=tmp_path).output
+    assert (results / "cluster" / "clusters.tsv").read_text() == saved  # same seed, same clusters
+    assert "Nothing to be done" in snakemake("-n", *RUN, cwd=tmp_path).output
+
+
+DOWNSTREAM_OF_TRAIN = {"train_vae", "encode", "cluster", "write_bins", "builtin_qc", "score_bins", "summary", "all"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit, expected", [
+    ({"vae": {"epochs": 7}}, DOWNSTREAM_OF_TRAIN),
+    ({"contigs": {"min_length": 5000}}, None),  # everything: the contig set changes
+    ({"cluster": {"method": "hdbscan"}}, {"cluster", "write_bins", "builtin_qc", "score_bins", "summary", "all"}),
+    ({"bins": {"min_bin_size": 1000}}, {"write_bins", "builtin_qc", "score_bins", "summary", "all"}),
+    # the BAMs are temp() (mapping.keep_bam: false), so new depths map the reads again
+    ({"depth": {"min_identity": 0.9}}, {"map_reads", "depth", "merge_depth"} | DOWNSTREAM_OF_TRAIN),
+])
+def test_config_edits_rerun_exactly_the_affected_rules(finished, edit, expected):
+    """Editing the YAML after a finished run reruns the rules that use the key and their
+    downstream jobs, and nothing else (each rule passes its options as params)."""
+    tmp_path, first = finished
+    cfg = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    for section, values in edit.items():
+        cfg[section] = {**cfg.get(section, {}), **values}
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(cfg))
+    planned = set(job_stats(snakemake("-n", "--cores", "2", "--configfile", edited, cwd=tmp_path).output))
+    assert planned == (expected if expected is not None else set(first)), planned
+
+
+@pytest.mark.slow
+def test_nested_config_override_on_the_command_line(finished):
+    """`--config vae='{epochs: 100}'` arrives as strings; it is typed by the schema."""
+    tmp_path, _ = finished
+    out = snakemake("-n", *RUN, "--config", "vae={epochs: 100}", cwd=tmp_path).output
+    assert job_stats(out).get("train_vae") == 1
+    bad = snakemake("-n", *RUN, "--config", "vae={epochs: many}", cwd=tmp_path, check=False)
+    assert bad.returncode != 0 and "--config: key 'vae.epochs'" in bad.output
+
+
+@pytest.mark.slow
+def test_depths_equal_a_plain_minimap2_sr_bam(finished, tmp_path):
+    """The workflow's index is built with the preset: its depths equal those of a plain
+    `minimap2 -ax sr | samtools sort` BAM of the same reads."""
+    import numpy as np
+
+    from latentbin.cli import main
+    from latentbin.depth import Abundance
+
+    run, _ = finished
+    contigs = run / "results" / "contigs" / "contigs.fna.gz"
+    sample, r1, r2 = (ROOT / "config" / "samples.tsv").read_text().splitlines()[1].split("\t")[:3]
+    bam = tmp_path / f"{sample}.bam"
+    mm = subprocess.Popen(["minimap2", "-t", "2", "-ax", "sr", str(contigs), str(ROOT / r1), str(ROOT / r2)],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    subprocess.run(["samtools", "sort", "-o", str(bam), "-"], stdin=mm.stdout, check=True, capture_output=True)
+    assert mm.wait() == 0
+    subprocess.run(["samtools", "index", str(bam)], check=True)
+    assert main(["depth", "--contigs", str(contigs), "--bam", str(bam), "--out", str(tmp_path / "d.npz")]) == 0
+    plain = Abundance.load(tmp_path / "d.npz").depth[:, 0]
+    workflow = Abundance.load(run / "results" / "depth" / "depth.npz")
+    np.testing.assert_allclose(workflow.depth[:, list(workflow.samples).index(sample)], plain, rtol=1e-6)
+    assert "overridden by parameters used in the prebuilt index" not in (run / "logs" / "map_reads" / f"{sample}.log").read_text()
+
+
+def test_a_failing_rule_shows_its_one_line_cause(tmp_path):
+    """Bad input stops the rule with the InputError line on the terminal (the default
+    profile's show-failed-logs), not a traceback."""
+    bad = tmp_path / "bad.fa"
+    bad.write_text(">c1\nACGTXX\n")
+    write_config(tmp_path, assembly={"contigs": str(bad)})
+    proc = snakemake("results/contigs/contigs.fna.gz", *RUN, cwd=tmp_path, check=False)
+    assert proc.returncode != 0
+    assert "latentbin: error:" in proc.output and "invalid sequence character 'X'" in proc.output
+    assert "Traceback" not in proc.output

@@ -55,32 +55,44 @@ with open(os.path.join(opt("--output-directory"), "quality_report.tsv"), "w") as
 '''
 
 TINY_SNAKEFILE = """
+from snakemake.exceptions import WorkflowError
+
 from latentbin.config import load_config
+from latentbin.errors import InputError
+from latentbin.options import Options
+from latentbin.stages import results_path, stage_params
 
 _validated = load_config(dict(config))
 config.clear()
 config.update(_validated)
+OPTS = Options.from_config(_validated)
 SCRIPTS = "../../scripts"
 ENVS = "../../envs"
+STAGE = f"{{SCRIPTS}}/run_stage.py"
+out = results_path
+
+
+def params_of(stage):
+    return stage_params(stage, OPTS)
 
 
 rule write_bins:
     output:
-        bins=directory("results/bins"),
+        bins=directory(out("bins")),
     shell:
         "exit 1"
 
 
 rule cluster:
     output:
-        tsv="results/cluster/clusters.tsv",
+        clusters=out("clusters"),
     shell:
         "exit 1"
 
 
 rule merge_depth:
     output:
-        npz="results/depth/depth.npz",
+        depth=out("depth"),
     shell:
         "exit 1"
 

@@ -1,7 +1,8 @@
 """Atomic output helpers: write to a temporary name beside the target, then rename.
 
 An interrupted run never leaves a half-written file under the final name, so Snakemake
-and the CLI can resume safely.
+and the CLI can resume safely. Files and folders get the modes of the umask (0644 and
+0755 under umask 022), as any other tool's outputs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from typing import Iterator
 import numpy as np
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it onto ``path`` on success.
@@ -25,6 +32,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix="".join(target.suffixes[-2:]), dir=target.parent)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: outputs honour the umask like any tool's
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -41,6 +49,7 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700
     try:
         yield tmp
         if target.exists():

@@ -1,254 +1,291 @@
-"""Command line: ``latentbin <stage> ...`` and ``latentbin run`` for all stages.
+"""Command line: one subcommand per stage of :data:`latentbin.stages.STAGES`, plus
+``run`` (the whole chain into one results folder), ``check`` (validate inputs in
+seconds) and ``report`` (rebuild the HTML report of a finished run).
 
-Defaults come from the config schema (``latentbin.config``); an option given on the
-command line overrides the same key of ``--config``.
+Every option comes from one of two tables: file options from :data:`PATH_FLAGS` (the
+stage's input/output keys) and config options from the schema (:func:`config_flags`),
+whose defaults are the ones shown in ``--help``. An option given on the command line
+overrides the same key of ``--config``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import platform
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import __version__, stages
-from .config import describe, validate
+from . import __version__
+from .config import describe, load_layers, schema
 from .errors import InputError
+from .options import Options, plain
 
 log = logging.getLogger("latentbin")
 
-_DOCS = {key: (default, text) for key, default, text in describe()}
-
-# (flag, dotted config key, type) of the options that override config keys, per subcommand
-_OVERRIDES: dict[str, list[tuple[str, str, Any]]] = {
-    "contigs": [("--min-length", "contigs.min_length", int)],
-    "depth": [("--min-identity", "depth.min_identity", float), ("--min-mapq", "depth.min_mapq", int),
-              ("--statistic", "depth.statistic", str), ("--trim-fraction", "depth.trim_fraction", float)],
-    "train": [("--epochs", "vae.epochs", int), ("--latent", "vae.latent", int), ("--batch-size", "vae.batch_size", int),
-              ("--variance", "vae.variance", str), ("--beta", "vae.beta", float), ("--alpha", "vae.alpha", float),
-              ("--loss", "vae.loss", str), ("--importance-samples", "vae.importance_samples", int),
-              ("--learning-rate", "vae.learning_rate", float)],
-    "device": [("--device", "vae.device", str)],
-    "cluster": [("--method", "cluster.method", str), ("--refine", "cluster.refine", bool),
-                ("--multisplit", "cluster.multisplit", bool)],
-    "bins": [("--min-bin-size", "bins.min_bin_size", int)],
+#: stage path key -> (flag, nargs, help)
+PATH_FLAGS: dict[str, tuple[str, str | None, str]] = {
+    "assemblies": ("--fasta", "+", "contig FASTA file(s), optionally gzipped"),
+    "assembly_samples": ("--samples", "+", "one sample name per FASTA: contig names become <sample><separator><name>"),
+    "contigs": ("--contigs", None, "contig FASTA (the output of `latentbin contigs`)"),
+    "contigs_info": ("--info", None, "JSON with contig counts (kept, dropped by length)"),
+    "bams": ("--bam", "+", "coordinate-sorted, indexed BAM per sample, mapped to these contigs"),
+    "bam_samples": ("--samples", "+", "sample names, one per BAM (default: BAM file names)"),
+    "depth_table": ("--table", None, "precomputed depths instead of BAMs: jgi_summarize_bam_contig_depths "
+                                     "output or a contig x sample TSV"),
+    "sample_depth": ("--depth-files", "+", "per-sample depth.npz files, in sample order"),
+    "tnf": ("--tnf", None, "tnf.npz (from `latentbin tnf`)"),
+    "depth": ("--depth", None, "depth.npz (from `latentbin depth`)"),
+    "model": ("--model", None, "model file (from `latentbin train`)"),
+    "train_log": ("--log", None, "per-epoch training log TSV"),
+    "train_info": ("--info", None, "JSON with the device and time of training"),
+    "checkpoint": ("--checkpoint", None, "checkpoint file: saved every vae.checkpoint_every epochs and on SIGTERM, "
+                                         "resumed from when present"),
+    "latent": ("--latent", None, "latent.npz (from `latentbin encode`)"),
+    "markers": ("--markers", None, "markers.npz (from `latentbin markers`; needed by cluster.refine)"),
+    "clusters": ("--clusters", None, "clusters.tsv (bin<TAB>contig)"),
+    "unbinned": ("--unbinned", None, "TSV of contigs set aside before clustering (contig, length, reason)"),
+    "bins": ("--bins", None, "folder with one <bin>.fna per bin"),
+    "qc": ("--qc", None, "built-in QC table (from `latentbin qc`)"),
+    "checkm2_report": ("--quality-report", None, "CheckM2 quality_report.tsv"),
+    "checkm2": ("--checkm2", None, "CheckM2 table (results/qc/checkm2.tsv)"),
+    "gold": ("--gold", None, "gold standard TSV (columns contig, genome, length)"),
+    "score": ("--score", None, "score.tsv (from `latentbin score`)"),
+    "summary": ("--summary", None, "summary.tsv"),
+    "report": ("--report", None, "report.html"),
 }
+#: config keys without a command-line flag (workflow-only settings, or set by the command)
+NO_FLAG = ("samples", "threads", "seed", "assembly.mode", "assembly.contigs", "mapping.", "qc.checkm2",
+           "gold_standard")
+#: flags renamed where the key's own name is a file option
+RENAMED = {"vae.latent": "--latent-dims"}
 
 
-def _add_overrides(parser: argparse.ArgumentParser, *groups: str) -> None:
-    from .config import schema
-
+def config_flags(sections: Sequence[str]) -> list[tuple[str, str, dict]]:
+    """(flag, dotted key, schema node) of every config key of ``sections`` that has a flag."""
     props = schema()["properties"]
-    for group in groups:
-        for flag, key, typ in _OVERRIDES[group]:
-            default, text = _DOCS[key]
-            node = props
-            for part in key.split("."):
-                leaf = node[part]
-                node = leaf.get("properties", {})
-            kwargs: dict[str, Any] = {"dest": key, "default": argparse.SUPPRESS,
-                                      "help": f"{text} [config {key}; default {default}]"}
-            if typ is bool:
-                kwargs["action"] = argparse.BooleanOptionalAction
-            else:
-                kwargs["type"] = typ
-                kwargs["metavar"] = key.rsplit(".", 1)[1].upper()
-                if "enum" in leaf:
-                    kwargs["choices"] = leaf["enum"]
-            parser.add_argument(flag, **kwargs)
+    out = []
+    for section in sections:
+        node = props.get(section, {})
+        for leaf, sub in node.get("properties", {}).items():
+            key = f"{section}.{leaf}"
+            if any(key == n or (n.endswith(".") and key.startswith(n)) or key.startswith(n + "_") for n in NO_FLAG):
+                continue
+            out.append((RENAMED.get(key, "--" + leaf.replace("_", "-")), key, sub))
+    return out
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="YAML config (keys as in config/config.yaml); options below override it")
-    parser.add_argument("--threads", type=int, default=None, help="threads for numpy/torch/BAM parsing [config threads]")
-    parser.add_argument("--seed", type=int, default=None, dest="seed", help="random seed for every step [config seed]")
+_DOCS = {key: (default, text) for key, default, text in describe()}
+_TYPES = {"integer": int, "number": float, "string": str}
+
+
+def _add_config_flags(parser: argparse.ArgumentParser, sections: Sequence[str]) -> None:
+    group = parser.add_argument_group("config options (override --config; defaults from the schema)")
+    for flag, key, node in config_flags(sections):
+        default, text = _DOCS[key]
+        kwargs: dict[str, Any] = {"dest": key, "default": argparse.SUPPRESS,
+                                  "help": f"{text} [config {key}; default {json.dumps(default)}]"}
+        types = node.get("type", "string")
+        types = [types] if isinstance(types, str) else [t for t in types if t != "null"]
+        if "enum" in node:
+            kwargs["choices"] = node["enum"]
+        elif types == ["boolean"]:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif types == ["array"]:
+            kwargs["type"] = _TYPES[node["items"]["type"]]
+            kwargs["nargs"] = "+"
+        else:
+            kwargs["type"] = _TYPES[types[0]]
+        if "action" not in kwargs:
+            kwargs["metavar"] = key.rsplit(".", 1)[1].upper()
+        group.add_argument(flag, **kwargs)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="C.yaml", help="YAML config (keys as in config/config.yaml); "
+                                                           "options given here override it")
+    parser.add_argument("--threads", type=int, metavar="N", help=f"threads [config threads; default {_DOCS['threads'][0]}]")
+    parser.add_argument("--seed", type=int, metavar="S", help=f"random seed for every step [config seed; default "
+                                                              f"{_DOCS['seed'][0]}]")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
 
 
-def _config(args: argparse.Namespace) -> dict:
-    """Config file + command-line overrides, validated."""
-    cfg: dict = {}
-    if args.config:
-        import yaml
-
-        path = Path(args.config)
-        if not path.is_file():
-            raise InputError(f"{path}: config file not found; check --config")
-        cfg = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(cfg, dict):
-            raise InputError(f"{path}: a config must be a mapping of keys to values")
+def options(args: argparse.Namespace) -> Options:
+    """``--config`` file, then the command-line options over it, validated and typed."""
+    overrides: dict = {}
     for key, value in vars(args).items():
         if "." in key and value is not None:
             section, leaf = key.split(".", 1)
-            cfg.setdefault(section, {})[leaf] = value
-    if args.seed is not None:
-        cfg["seed"] = args.seed
-    if args.threads is not None:
-        cfg["threads"] = args.threads
-    return validate(cfg, source=args.config or "command line")
+            overrides.setdefault(section, {})[leaf] = value
+    for key in ("seed", "threads", "gold_standard"):
+        if getattr(args, key, None) is not None:
+            overrides[key] = getattr(args, key)
+    files = [args.config] if args.config else []
+    return Options.from_config(load_layers(files, overrides, overrides_source="command line"))
 
 
-def _device(args: argparse.Namespace) -> str | None:
-    return getattr(args, "vae.device", None)
+# ----------------------------------------------------------------------------- stage commands
+def _stage_command(stage_name: str) -> Callable[[argparse.Namespace], int]:
+    from .stages import BY_NAME, run_stage, stage_options
+
+    def command(args: argparse.Namespace) -> int:
+        stage = BY_NAME[stage_name]
+        opts = options(args)
+        keys = stage.inputs + stage.optional + stage.outputs + _extras(stage)
+        paths = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+        if stage.name == "depth" and bool(paths.get("bams")) == bool(paths.get("depth_table")):
+            raise InputError("give either --bam (one BAM per sample) or --table (a depth TSV), not both or neither")
+        run_stage(stage, paths, stage_options(stage, opts), opts.threads)
+        return 0
+
+    return command
 
 
-# ----------------------------------------------------------------------------- commands
-def cmd_contigs(args: argparse.Namespace, cfg: dict) -> None:
-    stages.filter_contigs(args.fasta, args.out, cfg, args.samples)
+def _extras(stage) -> tuple[str, ...]:
+    return {"contigs": ("assembly_samples",), "depth": ("bam_samples",)}.get(stage.name, ())
 
 
-def cmd_tnf(args: argparse.Namespace, cfg: dict) -> None:
-    stages.tnf(args.contigs, args.out, cfg, cfg["threads"])
+def _add_stage_parser(sub, stage, fmt) -> None:
+    p = sub.add_parser(stage.name, help=stage.help, description=stage.help, formatter_class=fmt)
+    files = p.add_argument_group("files")
+    first_out = stage.outputs[0]
+    for key in stage.inputs + stage.optional + _extras(stage) + stage.outputs:
+        flag, nargs, text = PATH_FLAGS[key]
+        flags = ["--out", flag] if key == first_out else [flag]
+        if key == "bins" and key == first_out:
+            flags.append("--outdir")
+        required = (key == first_out or key in stage.inputs) and key not in ("bams", "checkpoint")
+        files.add_argument(*flags, dest=key, nargs=nargs, required=required,
+                           help=text + (" (output)" if key in stage.outputs else ""))
+    _add_common(p)
+    _add_config_flags(p, [s for s in stage.options if s in schema()["properties"] and
+                          schema()["properties"][s].get("type") == "object"])
+    p.set_defaults(func=_stage_command(stage.name))
 
 
-def cmd_depth(args: argparse.Namespace, cfg: dict) -> None:
-    if bool(args.bam) == bool(args.table):
-        raise InputError("give either --bam (one BAM per sample) or --table (a precomputed depth TSV), not both or neither")
-    if args.table:
-        from .contigs import read_names_lengths
-        from .depth import align_to, read_depth_table
-
-        names, _ = read_names_lengths(args.contigs, cfg["contigs"]["min_length"])
-        align_to(read_depth_table(args.table), names, args.table).save(args.out)
-    else:
-        stages.depth(args.contigs, args.bam, args.out, cfg, cfg["threads"], args.samples)
+# ----------------------------------------------------------------------------- run, check, report
+RUN_SECTIONS = ("contigs", "assembly", "depth", "vae", "cluster", "bins", "qc")
 
 
-def cmd_train(args: argparse.Namespace, cfg: dict) -> None:
-    stages.train(args.tnf, args.depth, args.out, args.log, cfg, cfg["threads"], _device(args))
+def cmd_run(args: argparse.Namespace) -> int:
+    """All stages into ``--outdir``; a stage is reused when its outputs exist and its
+    options and inputs are unchanged (resume), else it and what follows rerun."""
+    import yaml
 
+    from ._io import atomic_text
+    from .stages import run_chain
 
-def cmd_encode(args: argparse.Namespace, cfg: dict) -> None:
-    stages.encode(args.model, args.tnf, args.depth, args.out, cfg, cfg["threads"], _device(args))
-
-
-def cmd_markers(args: argparse.Namespace, cfg: dict) -> None:
-    stages.markers(args.contigs, args.out, cfg, cfg["threads"])
-
-
-def cmd_cluster(args: argparse.Namespace, cfg: dict) -> None:
-    stages.cluster(args.latent, args.out, cfg, cfg["threads"], _device(args), args.markers, args.depth)
-
-
-def cmd_bins(args: argparse.Namespace, cfg: dict) -> None:
-    stages.write_bins(args.clusters, args.contigs, args.outdir, cfg)
-
-
-def cmd_run(args: argparse.Namespace, cfg: dict) -> None:
-    """All stages into --outdir; a stage whose output exists is reused (resume)."""
-    out = Path(args.outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    threads, dev = cfg["threads"], _device(args)
-    paths = {k: out / v for k, v in dict(tnf="tnf.npz", depth="depth.npz", model="model.pt", log="train_log.tsv",
-                                         latent="latent.npz", markers="markers.npz", clusters="clusters.tsv",
-                                         bins="bins").items()}
-    steps: list[tuple[str, Path, Callable[[], None]]] = [
-        ("tnf", paths["tnf"], lambda: stages.tnf(args.contigs, paths["tnf"], cfg, threads)),
-        ("depth", paths["depth"], lambda: (stages.depth(args.contigs, args.bam, paths["depth"], cfg, threads, args.samples)
-                                           if args.bam else cmd_depth(argparse.Namespace(
-                                               contigs=args.contigs, bam=None, table=args.depth_table,
-                                               out=paths["depth"], samples=None), cfg))),
-        ("markers", paths["markers"], lambda: stages.markers(args.contigs, paths["markers"], cfg, threads)),
-        ("train", paths["model"], lambda: stages.train(paths["tnf"], paths["depth"], paths["model"], paths["log"], cfg,
-                                                      threads, dev)),
-        ("encode", paths["latent"], lambda: stages.encode(paths["model"], paths["tnf"], paths["depth"], paths["latent"],
-                                                         cfg, threads, dev)),
-        ("cluster", paths["clusters"], lambda: stages.cluster(paths["latent"], paths["clusters"], cfg, threads, dev,
-                                                             paths["markers"], paths["depth"])),
-        ("bins", paths["bins"], lambda: stages.write_bins(paths["clusters"], args.contigs, paths["bins"], cfg)),
-    ]
-    if bool(args.bam) == bool(args.depth_table):
+    opts = options(args)
+    if bool(args.bams) == bool(args.depth_table):
         raise InputError("give either --bam (one BAM per sample) or --depth-table, not both or neither")
-    if not cfg["cluster"]["refine"]:
-        steps = [s for s in steps if s[0] != "markers"]
-    rerun = args.force
-    for name, target, fn in steps:
-        if target.exists() and not rerun:
-            log.info("%s: reusing %s (delete it or pass --force to recompute)", name, target)
-            continue
-        rerun = True  # everything downstream of a recomputed stage is recomputed too
-        t0 = time.perf_counter()
-        log.info("%s: start", name)
-        fn()
-        log.info("%s: done in %.1f s", name, time.perf_counter() - t0)
-    log.info("bins in %s/, contig assignments in %s", paths["bins"], paths["clusters"])
+    external = {"assemblies": [args.contigs], "bams": args.bams, "depth_table": args.depth_table,
+                "gold": opts.gold_standard, "bam_samples": args.samples}
+    out = Path(args.outdir)
+    _check_before_run(args, opts)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_text(out / "config.yaml") as fh:
+        yaml.safe_dump(plain(opts), fh, sort_keys=False)
+    info_path = out / "run_info.json"
+    info = json.loads(info_path.read_text()) if info_path.is_file() else {}
+    info.update({"latentbin": __version__, "python": platform.python_version(), "command": sys.argv,
+                 "inputs": {"contigs": str(args.contigs), "bams": [str(b) for b in args.bams or []],
+                            "depth_table": args.depth_table, "samples": args.samples}})
+    info.setdefault("stages", {})
+
+    def record(stage, seconds: float) -> None:
+        info["stages"][stage.name] = round(seconds, 3)
+        with atomic_text(info_path) as fh:
+            json.dump(info, fh, indent=1)
+
+    run_chain(out, opts, external, opts.threads, force=args.force, until=args.until, on_stage=record)
+    log.info("bins in %s/, contig assignments in %s, report %s", out / "bins", out / "cluster" / "clusters.tsv",
+             out / "report.html")
+    return 0
 
 
-# ----------------------------------------------------------------------------- parser
+def _check_before_run(args: argparse.Namespace, opts: Options) -> None:
+    """BAMs, sample names and the contigs, checked before any stage runs."""
+    from .check import check_run
+
+    check_run(args.contigs, plain(opts), bams=args.bams, depth_table=args.depth_table).raise_if_errors()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the inputs of a run and print every problem, one line each."""
+    from .check import check_run
+    from .samples import read_sample_sheet
+
+    opts = options(args)
+    sheet = None
+    if args.sample_sheet:
+        sheet = read_sample_sheet(args.sample_sheet, per_sample=opts.assembly.mode == "per_sample",
+                                  separator=opts.assembly.separator)
+    report = check_run(args.contigs, plain(opts), samples=sheet, bams=args.bams, depth_table=args.depth_table,
+                       full_reads=args.full)
+    for line in report.warnings:
+        print(f"latentbin check: warning: {line}", file=sys.stderr)
+    report.raise_if_errors()
+    print(f"latentbin check: {args.contigs}: inputs OK", file=sys.stdout)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild ``RESULTS_DIR/report.html`` from a finished run (old layouts included)."""
+    from .report import build_report
+
+    path = build_report(Path(args.results), args.out, gold_standard=args.gold_standard)
+    print(f"latentbin report: {path}", file=sys.stdout)
+    return 0
+
+
 def argument_parser() -> argparse.ArgumentParser:
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = argparse.HelpFormatter  # defaults are written into each help text, from the schema
     parser = argparse.ArgumentParser(prog="latentbin", formatter_class=fmt,
                                      description="Metagenome binning with a variational autoencoder.")
     parser.add_argument("--version", action="version", version=f"latentbin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from .stages import STAGES
 
-    def add(name: str, fn: Callable, help_: str, *groups: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, formatter_class=fmt)
-        _common(p)
-        _add_overrides(p, *groups)
-        p.set_defaults(func=fn)
-        return p
+    for stage in STAGES:
+        if stage.name != "report":
+            _add_stage_parser(sub, stage, fmt)
 
-    p = add("contigs", cmd_contigs, "length-filter contigs; concatenate per-sample assemblies with prefixes", "contigs")
-    p.add_argument("--fasta", nargs="+", required=True, help="contig FASTA file(s), optionally gzipped")
-    p.add_argument("--samples", nargs="+", help="one sample name per FASTA: prefix names for multi-split binning")
-    p.add_argument("--out", required=True, help="output FASTA (.gz to compress)")
-
-    p = add("tnf", cmd_tnf, "tetranucleotide frequencies -> tnf.npz", "contigs")
-    p.add_argument("--contigs", required=True, help="contig FASTA")
-    p.add_argument("--out", required=True, help="output tnf.npz")
-
-    p = add("depth", cmd_depth, "per-sample contig depth from BAMs (or a depth TSV) -> depth.npz", "contigs", "depth")
-    p.add_argument("--contigs", required=True, help="contig FASTA the reads were mapped to")
-    p.add_argument("--bam", nargs="+", help="coordinate-sorted, indexed BAM per sample")
-    p.add_argument("--table", help="precomputed depths: jgi_summarize_bam_contig_depths output or contig x sample TSV")
-    p.add_argument("--samples", nargs="+", help="sample names, one per BAM [BAM file names]")
-    p.add_argument("--out", required=True, help="output depth.npz")
-
-    p = add("train", cmd_train, "train the VAE -> model.pt", "train", "device")
-    p.add_argument("--tnf", required=True)
-    p.add_argument("--depth", required=True)
-    p.add_argument("--out", required=True, help="output model file")
-    p.add_argument("--log", help="per-epoch training log TSV")
-
-    p = add("encode", cmd_encode, "latent means of all contigs -> latent.npz", "device")
-    p.add_argument("--model", required=True)
-    p.add_argument("--tnf", required=True)
-    p.add_argument("--depth", required=True)
-    p.add_argument("--out", required=True, help="output latent.npz")
-
-    p = add("markers", cmd_markers, "single-copy marker genes on every contig -> markers.npz", "contigs")
-    p.add_argument("--contigs", required=True, help="contig FASTA")
-    p.add_argument("--out", required=True, help="output markers.npz")
-
-    p = add("cluster", cmd_cluster, "cluster the latent space -> clusters.tsv", "cluster", "device")
-    p.add_argument("--latent", required=True)
-    p.add_argument("--markers", help="markers.npz from `latentbin markers` (for cluster.refine)")
-    p.add_argument("--depth", help="depth.npz (for cluster.refine)")
-    p.add_argument("--out", required=True, help="output clusters.tsv (bin<TAB>contig)")
-
-    p = add("bins", cmd_bins, "write one FASTA per bin", "bins")
-    p.add_argument("--clusters", required=True)
-    p.add_argument("--contigs", required=True)
-    p.add_argument("--outdir", required=True)
-
-    p = add("run", cmd_run, "all stages: contigs + BAMs -> bins (resumes from existing outputs)",
-            "contigs", "depth", "train", "device", "cluster", "bins")
-    p.add_argument("--contigs", required=True, help="contig FASTA (optionally gzipped)")
-    p.add_argument("--bam", nargs="+", help="coordinate-sorted, indexed BAM per sample")
+    p = sub.add_parser("run", formatter_class=fmt, help="all stages: contigs + BAMs -> bins, QC, report "
+                       "(resumes; reruns stages whose options changed)", description=cmd_run.__doc__)
+    p.add_argument("--contigs", required=True, help="contig FASTA the reads were mapped to (optionally gzipped)")
+    p.add_argument("--bam", dest="bams", nargs="+", help="coordinate-sorted, indexed BAM per sample")
     p.add_argument("--depth-table", help="precomputed depth TSV instead of --bam")
-    p.add_argument("--samples", nargs="+", help="sample names, one per BAM [BAM file names]")
-    p.add_argument("--outdir", required=True)
-    p.add_argument("--force", action="store_true", help="recompute every stage even if its output exists")
+    p.add_argument("--samples", nargs="+", help="sample names, one per BAM (default: BAM file names)")
+    p.add_argument("--gold-standard", help="gold standard TSV to score the bins against [config gold_standard]")
+    p.add_argument("--outdir", required=True, help="results folder (same layout as the workflow's results/)")
+    p.add_argument("--until", choices=[s.name for s in STAGES if s.chain], help="stop after this stage")
+    p.add_argument("--force", action="store_true", help="recompute every stage even if its output is current")
+    _add_common(p)
+    _add_config_flags(p, RUN_SECTIONS)
+    p.set_defaults(func=cmd_run)
 
-    try:
-        from . import cli_qc
-    except ImportError:  # pragma: no cover - QC commands are optional at import time
-        cli_qc = None  # type: ignore[assignment]
-    if cli_qc is not None:
-        cli_qc.register(sub)
+    p = sub.add_parser("check", formatter_class=fmt, help="validate inputs in seconds, before any heavy job",
+                       description=cmd_check.__doc__)
+    p.add_argument("--contigs", required=True, help="contig FASTA")
+    p.add_argument("--bam", dest="bams", nargs="+", help="BAM per sample (checked: sorted, indexed, this FASTA)")
+    p.add_argument("--samples", nargs="+", help="sample names, one per BAM")
+    p.add_argument("--depth-table", help="precomputed depth TSV")
+    p.add_argument("--sample-sheet", help="workflow sample sheet (samples.tsv): reads checked")
+    p.add_argument("--full", action="store_true", help="also read every FASTQ to the end (gzip integrity, "
+                                                       "R1/R2 record counts)")
+    _add_common(p)
+    _add_config_flags(p, ("contigs", "assembly"))
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("report", formatter_class=fmt, help="rebuild the HTML report of a finished run",
+                       description=cmd_report.__doc__)
+    p.add_argument("results", metavar="RESULTS_DIR", help="results folder of a workflow run or `latentbin run`")
+    p.add_argument("--out", help="output HTML (default: RESULTS_DIR/report.html)")
+    p.add_argument("--gold-standard", help="gold standard TSV (default: the run's config gold_standard)")
+    _add_common(p)
+    p.set_defaults(func=cmd_report)
     return parser
 
 
@@ -264,29 +301,25 @@ def _setup_logging(level: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 1 failure)."""
+    """Entry point; returns the exit status (0 ok, 2 bad input, 143 stopped by SIGTERM)."""
+    from .train import Interrupted
+
     parser = argument_parser()
     args = parser.parse_args(argv)
     _setup_logging(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     try:
-        if getattr(args, "func", None) is None:
-            parser.error("no command")
-        fn = args.func
-        if fn in _STAGE_COMMANDS:
-            cfg = _config(args)
-            log.info("latentbin %s %s", __version__, args.command)
-            fn(args, cfg)
-            return 0
-        return int(fn(args) or 0)
+        log.info("latentbin %s %s", __version__, args.command)
+        return int(args.func(args) or 0)
     except InputError as exc:
         print(f"latentbin: error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"latentbin: stopped: {exc}; rerun the same command to resume", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("latentbin: interrupted", file=sys.stderr)
         return 130
 
-
-_STAGE_COMMANDS = {cmd_contigs, cmd_tnf, cmd_depth, cmd_train, cmd_encode, cmd_markers, cmd_cluster, cmd_bins, cmd_run}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

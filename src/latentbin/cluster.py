@@ -16,7 +16,7 @@ Multi-split: each cluster is split by the contig names' sample prefix.
 >>> rng = np.random.default_rng(1)
 >>> centers = rng.standard_normal((3, 8)).astype(np.float32) * 3
 >>> x = np.repeat(centers, 50, axis=0) + rng.standard_normal((150, 8)).astype(np.float32) * 0.1
->>> labels = medoid_clusters(x, np.full(150, 5000))
+>>> labels = medoid_clusters(x, np.full(150, 5000), max_steps=25, seed=1)
 >>> len(set(labels[:50].tolist())), len(set(labels.tolist()))
 (1, 3)
 """
@@ -28,13 +28,19 @@ import logging
 import os
 import random
 from collections import deque
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ._io import atomic_text
-from .contigs import sample_of
+from .contigs import sample_of, split_by_sample
 from .errors import InputError
+from .options import ClusterOptions
+from .runtime import pick_device
+
+if TYPE_CHECKING:
+    from .markers import ContigMarkers
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +194,7 @@ class _MedoidClusterer:
         return labels
 
 
-def medoid_clusters(latent: np.ndarray, lengths: np.ndarray, max_steps: int = 25, seed: int = 1,
+def medoid_clusters(latent: np.ndarray, lengths: np.ndarray, max_steps: int, seed: int,
                     device: str | torch.device | None = None) -> np.ndarray:
     """Iterative medoid clustering of ``latent (n, d) float32``, contigs weighted by
     ``lengths (n,)`` (bp). Returns labels ``(n,) int64`` numbered in emission order."""
@@ -207,34 +213,29 @@ def hdbscan_clusters(latent: np.ndarray, min_cluster_size: int = 5) -> np.ndarra
     return labels
 
 
-def cluster_latent(latent: np.ndarray, lengths: np.ndarray, cfg: dict, names: np.ndarray | None = None,
-                   device: str | None = None, markers=None, depth: np.ndarray | None = None) -> np.ndarray:
-    """Cluster labels ``(n,) int64`` by ``cfg['cluster']['method']``. With
-    ``cluster.refine`` and ``markers`` (:class:`latentbin.markers.ContigMarkers`) and
-    ``depth (n, s)``, clusters are split/merged by marker genes; with
-    ``cluster.multisplit`` each cluster is then split by sample prefix (needs ``names``)."""
-    ccfg = cfg["cluster"]
+def cluster_latent(latent: np.ndarray, lengths: np.ndarray, opts: ClusterOptions, seed: int,
+                   device: str | None = None, names: np.ndarray | None = None, separator: str | None = None,
+                   markers: ContigMarkers | None = None, depth: np.ndarray | None = None) -> np.ndarray:
+    """Cluster labels ``(n,) int64`` of ``latent (n, d)`` by ``opts.method``. With
+    ``opts.refine``, ``markers`` and ``depth (n, s)``, clusters are split/merged by marker
+    genes; with ``opts.multisplit`` each cluster is then split by the sample prefix of
+    ``names`` (text before ``separator``)."""
     if len(latent) == 0:
         raise InputError("no contigs to cluster")
-    if ccfg["method"] == "hdbscan":
-        labels = hdbscan_clusters(latent, ccfg["min_cluster_size"])
+    if opts.method == "hdbscan":
+        labels = hdbscan_clusters(latent, opts.min_cluster_size)
     else:
-        from .train import pick_device
-
-        dev = pick_device(device if device not in (None, "auto") else cfg["vae"]["device"])
-        labels = medoid_clusters(latent, lengths, ccfg["max_steps"], cfg["seed"], dev)
-    if ccfg["refine"] and markers is not None:
+        labels = medoid_clusters(latent, lengths, opts.max_steps, seed, pick_device(device))
+    if opts.refine and markers is not None:
         from .refine import refine
 
         if depth is None:
             raise ValueError("bug: refine needs the depth matrix")
-        labels = refine(labels, latent, depth, np.asarray(lengths), markers, cfg["seed"])
-    if ccfg["multisplit"]:
-        if names is None:
-            raise ValueError("bug: multisplit needs contig names")
-        samples = sample_of(names, cfg["assembly"]["separator"])
-        _, labels = np.unique(np.char.add(np.char.add(labels.astype(str), "\t"), samples), return_inverse=True)
-        labels = labels.astype(np.int64)
+        labels = refine(labels, latent, depth, np.asarray(lengths), markers, seed)
+    if opts.multisplit:
+        if names is None or separator is None:
+            raise ValueError("bug: multisplit needs contig names and the separator")
+        labels = split_by_sample(labels, names, separator)
     return labels
 
 
@@ -261,14 +262,21 @@ def write_clusters(path: str | os.PathLike, bins: np.ndarray, names: np.ndarray)
             writer.writerow([bins[i], names[i]])
 
 
+#: accepted header names of the two columns (latentbin's, Vamb's)
+HEADERS = (("bin", "cluster", "clustername"), ("contig", "contigname"))
+
+
 def read_clusters(path: str | os.PathLike) -> dict[str, list[str]]:
-    """clusters.tsv -> {bin: [contig, ...]} in file order."""
+    """clusters.tsv (``bin<TAB>contig``; Vamb's header too; header optional) ->
+    {bin: [contig, ...]} in file order."""
     if not os.path.isfile(path):
         raise InputError(f"{path}: clusters file not found; run `latentbin cluster` first")
     out: dict[str, list[str]] = {}
     with open(path, newline="") as fh:
         for lineno, row in enumerate(csv.reader(fh, delimiter="\t"), 1):
-            if lineno == 1 and row[:2] == ["bin", "contig"]:
+            if not row or row[0].startswith("#"):
+                continue
+            if lineno == 1 and row[0] in HEADERS[0] and len(row) > 1 and row[1] in HEADERS[1]:
                 continue
             if len(row) < 2:
                 raise InputError(f"{path}: line {lineno} is not 'bin<TAB>contig'; fix or recompute the file")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
@@ -80,9 +81,15 @@ def iter_fasta_handle(fh: BinaryIO, source: str) -> Iterator[tuple[str, bytes]]:
 
 
 def iter_fasta(path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
-    """Yield (name, upper-case sequence) from a FASTA or FASTA.gz file, streaming."""
+    """Yield (name, upper-case sequence) from a FASTA or FASTA.gz file, streaming.
+
+    A truncated or corrupt gzip file is an :class:`InputError`, not a traceback."""
     with open_maybe_gzip(path) as fh:
-        yield from iter_fasta_handle(fh, str(path))
+        try:
+            yield from iter_fasta_handle(fh, str(path))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"{path}: gzip stream is truncated or corrupt ({exc}); re-download or re-copy "
+                             "the file") from None
 
 
 class NameChecker:
@@ -145,6 +152,13 @@ def sample_of(names: Iterable[str], separator: str) -> np.ndarray:
             )
         out.append(prefix)
     return np.array(out, dtype=str)
+
+
+def split_by_sample(labels: np.ndarray, names: np.ndarray, separator: str) -> np.ndarray:
+    """Cluster labels ``(n,) int64`` split by the contigs' sample prefixes (multi-split)."""
+    samples = sample_of(names, separator)
+    _, split = np.unique(np.char.add(np.char.add(labels.astype(str), "\t"), samples), return_inverse=True)
+    return split.astype(np.int64)
 
 
 def filter_fasta(

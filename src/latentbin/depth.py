@@ -26,6 +26,7 @@ import numpy as np
 
 from ._io import save_npz
 from .errors import InputError
+from .options import DepthOptions
 from .refhash import check_same_contigs, load_checked, refhash
 
 log = logging.getLogger(__name__)
@@ -130,8 +131,8 @@ def check_header(bam, bam_path: str, names: np.ndarray, lengths: np.ndarray, con
     return ids
 
 
-def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarray, statistic: str = "trimmed_mean",
-              trim_fraction: float = 0.1, min_identity: float = 0.0, min_mapq: int = 0,
+def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarray, statistic: str,
+              trim_fraction: float, min_identity: float, min_mapq: int,
               contigs_source: str = "the contigs") -> np.ndarray:
     """Depth of each contig ``(n,) float32`` in one BAM (see module docstring)."""
     bam = _open_checked(bam_path)
@@ -180,14 +181,13 @@ def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarra
     finally:
         bam.close()
     if n_used == 0:
-        raise InputError(
-            f"{bam_path}: no read passes the filters (mapped, primary, MAPQ >= {min_mapq}, identity >= {min_identity}) "
-            "on these contigs; check the sample's reads or relax depth.min_identity / depth.min_mapq"
-        )
+        log.warning("%s: no read passes the filters (mapped, primary, MAPQ >= %d, identity >= %g) on these "
+                    "contigs; this sample has zero depth and will be dropped before training", bam_path,
+                    min_mapq, min_identity)
     return out
 
 
-def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.ndarray, cfg_depth: dict,
+def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.ndarray, opts: DepthOptions,
                   threads: int = 1, samples: list[str] | None = None, contigs_source: str = "the contigs") -> Abundance:
     """Depth matrix ``(n_contigs, n_samples)`` from one BAM per sample, BAMs in parallel
     processes (at most ``threads``). Sample names default to the BAM file stems."""
@@ -199,8 +199,8 @@ def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.
         raise InputError(f"{len(bams)} BAM files but {len(samples)} sample names; give one name per BAM")
     if len(set(samples)) != len(samples):
         raise InputError(f"duplicate sample names {samples}; name each BAM's sample uniquely (--samples)")
-    kwargs = dict(statistic=cfg_depth["statistic"], trim_fraction=cfg_depth["trim_fraction"],
-                  min_identity=cfg_depth["min_identity"], min_mapq=cfg_depth["min_mapq"], contigs_source=contigs_source)
+    kwargs = dict(statistic=opts.statistic, trim_fraction=opts.trim_fraction, min_identity=opts.min_identity,
+                  min_mapq=opts.min_mapq, contigs_source=contigs_source)
     for b in bams:  # fail fast, before any work, on a missing/unsorted/unindexed BAM
         _open_checked(b).close()
     workers = max(1, min(threads, len(bams)))
@@ -278,3 +278,12 @@ def align_to(abundance: Abundance, names: np.ndarray, source: str) -> Abundance:
                          "the depth table must cover every contig of the FASTA")
     order = np.array([index[n] for n in names.tolist()], dtype=np.int64)
     return Abundance(np.asarray(names, dtype=str), abundance.samples, abundance.depth[order])
+
+
+def usable(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What training can use of a depth matrix ``(n, s)``: (contig mask ``(n,) bool``,
+    sample mask ``(s,) bool``). A sample with zero depth on every contig (no read mapped)
+    is dropped; a contig with zero depth in every kept sample is set aside."""
+    samples = depth.sum(axis=0) > 0
+    contigs = depth[:, samples].sum(axis=1) > 0
+    return contigs, samples

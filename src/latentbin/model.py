@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import Tensor, nn
@@ -36,19 +36,20 @@ class LossWeights:
 
 @dataclass
 class VAEParams:
-    """Everything needed to rebuild a model (saved with its weights)."""
+    """Everything needed to rebuild a model (saved with its weights); built from the
+    ``vae`` options by :func:`latentbin.train.params_from_options` (no defaults here)."""
 
     n_samples: int
-    latent: int = 32
-    hidden: list[int] = field(default_factory=lambda: [512, 512])
-    dropout: float = 0.2
-    variance: str = "learned"
-    loss: str = "vamb5"
-    alpha: float | None = None
-    beta: float = 200.0
-    capacity: float = 3000.0
-    mse_ratio: float = 0.25
-    importance_samples: int = 1
+    latent: int
+    hidden: list[int]
+    dropout: float
+    variance: str
+    loss: str
+    alpha: float | None
+    beta: float
+    capacity: float
+    mse_ratio: float
+    importance_samples: int
 
     def weights(self) -> LossWeights:
         """Loss weights.

@@ -1,140 +1,529 @@
-"""Stage functions: file paths in, files out. The CLI subcommands and the Snakemake
-rule scripts both call these, with the full validated config (``latentbin.config``).
+"""The stage chain: one table of stages (name, inputs, outputs, options, function) that
+``latentbin run``, the stage subcommands, the Snakemake rules and the benchmark harness
+all read.
 
-Every output is written atomically (temporary name, then rename).
+Paths are keys of :data:`LAYOUT`, relative to a results folder (``results/`` in the
+workflow, ``--outdir`` for ``latentbin run``), or external inputs (:data:`EXTERNAL`).
+Each stage function takes a :class:`Paths` (its inputs and outputs by key), the option
+sections it names (typed, from :mod:`latentbin.options`) and ``threads``; it writes its
+outputs atomically.
+
+Adding a stage: one :class:`Stage` entry in :data:`STAGES`, its function here (a thin
+call into the module that owns the idea), and one Snakemake rule whose input/output
+names are the stage's keys (``tests/test_stages.py`` checks the rules against this
+table; every rule runs the same adapter, ``scripts/run_stage.py``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import bins as _bins
-from ._io import save_npz
-from .cluster import bin_names, cluster_latent, read_clusters, write_clusters
-from .contigs import filter_fasta, read_names_lengths
-from .depth import Abundance, compute_depth, merge
+from ._io import atomic_text
 from .errors import InputError
-from .refhash import check_same_contigs, load_checked, refhash
-from .tnf import Composition, compute_tnf
+from .options import (AssemblyOptions, BinOptions, ClusterOptions, ContigOptions, DepthOptions, Options,
+                      QCOptions, VAEOptions, plain)
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike
 
+#: where each file lives, relative to the results folder
+LAYOUT: dict[str, str] = {
+    "checked": "check/inputs.tsv",
+    "reads_checked": "check/{sample}.reads.tsv",
+    "contigs": "contigs/contigs.fna.gz",
+    "contigs_info": "contigs/contigs.json",
+    "index": "contigs/contigs.{preset}.mmi",
+    "bam": "mapping/{sample}.bam",
+    "sample_depth": "depth/{sample}.npz",
+    "depth": "depth/depth.npz",
+    "tnf": "tnf/tnf.npz",
+    "model": "vae/model.pt",
+    "train_log": "vae/train_log.tsv",
+    "train_info": "vae/train_info.json",
+    "checkpoint": "vae/train.ckpt",
+    "latent": "vae/latent.npz",
+    "markers": "markers/markers.npz",
+    "clusters": "cluster/clusters.tsv",
+    "unbinned": "cluster/unbinned.tsv",
+    "bins": "bins",
+    "qc": "qc/builtin.tsv",
+    "checkm2_report": "qc/checkm2/quality_report.tsv",
+    "checkm2": "qc/checkm2.tsv",
+    "score": "score/score.tsv",
+    "summary": "summary.tsv",
+    "report": "report.html",
+}
+#: inputs that come from the user, not from a stage
+EXTERNAL = ("assemblies", "bams", "depth_table", "gold")
+#: values a stage takes beside its paths (from the user, or the rule's params)
+EXTRAS = ("assembly_samples", "bam_samples", "sample")
+#: keys whose value is a list (a rule may give a single file)
+LISTS = ("assemblies", "bams", "sample_depth", "assembly_samples", "bam_samples", "reads")
 
-def filter_contigs(fastas: list[PathLike], out: PathLike, cfg: dict, sample_names: list[str] | None = None) -> None:
-    """Length-filter contigs into ``out``; with ``sample_names`` concatenate per-sample
-    assemblies with ``<sample><separator>`` name prefixes (multi-split)."""
-    kept, total = filter_fasta(list(fastas), out, cfg["contigs"]["min_length"], sample_names,
-                               cfg["assembly"]["separator"])
-    log.info("kept %d of %d contigs >= %d bp in %s", kept, total, cfg["contigs"]["min_length"], out)
+
+def results_path(key: str, root: str = "results", **wildcards: str) -> str:
+    """Path of a stage file under a results folder (wildcards filled, or left as
+    ``{name}`` when given as ``"{name}"``)."""
+    return f"{root}/{LAYOUT[key]}".format(**wildcards) if wildcards else f"{root}/{LAYOUT[key]}"
 
 
-def tnf(contigs: PathLike, out: PathLike, cfg: dict, threads: int = 1) -> None:
-    """TNF of the contigs >= contigs.min_length -> ``tnf.npz``."""
+class Paths:
+    """A stage's files by key (attribute access); ``get`` for optional inputs."""
+
+    def __init__(self, **paths: Any) -> None:
+        self._paths = {k: v for k, v in paths.items() if v is not None}
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._paths[key]
+        except KeyError:
+            raise AttributeError(f"bug: stage path '{key}' not given") from None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._paths.get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._paths
+
+
+# ----------------------------------------------------------------------------- stage functions
+def check_inputs(p: Paths, *, contigs: ContigOptions, assembly: AssemblyOptions, threads: int = 1) -> None:
+    """Validate the assembly and the ``sample_sheet``'s reads (first records) before any
+    heavy job; every problem is reported, one line each -> ``checked`` (the findings)."""
+    from .check import check_run
+
+    cfg = {"samples": str(p.sample_sheet), "contigs": plain(contigs), "assembly": plain(assembly)}
+    report = check_run(None, cfg, samples=str(p.sample_sheet))
+    with atomic_text(p.checked) as fh:
+        fh.write("kind\tmessage\n")
+        for kind, lines in (("error", report.errors), ("warning", report.warnings), ("fact", report.facts)):
+            fh.writelines(f"{kind}\t{line}\n" for line in lines)
+    for line in report.warnings:
+        log.warning("%s", line)
+    if not report.ok:
+        Path(p.checked).unlink()
+        report.raise_if_errors()
+
+
+def check_reads(p: Paths, *, threads: int = 1) -> None:
+    """Read one ``sample``'s read files to the end (a truncated gzip or an R1/R2 record
+    count mismatch is an error, not a warning in minimap2's log) -> ``reads_checked``."""
+    from .check import check_sample_integrity
+    from .samples import Sample
+
+    sample = Sample(**p.sample)
+    n = check_sample_integrity(sample, threads)
+    with atomic_text(p.reads_checked) as fh:
+        fh.write(f"sample\treads\n{sample.name}\t{n}\n")
+    log.info("sample %s: %d reads, files complete", sample.name, n)
+
+
+def filter_contigs(p: Paths, *, contigs: ContigOptions, assembly: AssemblyOptions, threads: int = 1) -> None:
+    """Length-filter the assembly (``assemblies``: one FASTA, or one per sample with
+    ``assembly_samples`` for multi-split names) -> ``contigs`` (+ ``contigs_info`` counts)."""
+    from .contigs import filter_fasta
+
+    samples = list(p.get("assembly_samples") or []) or None
+    kept, total = filter_fasta([str(a) for a in p.assemblies], p.contigs, contigs.min_length, samples,
+                               assembly.separator)
+    if "contigs_info" in p:
+        with atomic_text(p.contigs_info) as fh:
+            json.dump({"total": total, "kept": kept, "dropped_length": total - kept,
+                       "min_length": contigs.min_length}, fh)
+    log.info("kept %d of %d contigs >= %d bp -> %s", kept, total, contigs.min_length, p.contigs)
+
+
+def tnf(p: Paths, *, threads: int = 1) -> None:
+    """TNF of every contig of ``contigs`` -> ``tnf.npz``."""
+    from .tnf import compute_tnf
+
     t0 = time.perf_counter()
-    comp = compute_tnf(contigs, cfg["contigs"]["min_length"], threads)
-    comp.save(out)
+    comp = compute_tnf(p.contigs, 0, threads)
+    comp.save(p.tnf)
     dt = time.perf_counter() - t0
-    log.info("TNF of %d contigs (%.1f Mbp) in %.1f s (%.1f Mbp/s) -> %s", len(comp.names),
-             comp.lengths.sum() / 1e6, dt, comp.lengths.sum() / 1e6 / max(dt, 1e-9), out)
+    log.info("TNF of %d contigs (%.1f Mbp) in %.1f s -> %s", len(comp.names), comp.lengths.sum() / 1e6, dt, p.tnf)
 
 
-def depth(contigs: PathLike, bams: list[PathLike], out: PathLike, cfg: dict, threads: int = 1,
-          samples: list[str] | None = None) -> None:
-    """Depth of each contig >= contigs.min_length in each BAM -> ``depth.npz``."""
+def depth(p: Paths, *, depth: DepthOptions, threads: int = 1) -> None:
+    """Depth of each contig of ``contigs`` in each of ``bams`` (or from ``depth_table``)
+    -> ``depth.npz``. Sample names: ``bam_samples`` or the BAM file names."""
+    from .contigs import read_names_lengths
+    from .depth import align_to, compute_depth, read_depth_table
+
     t0 = time.perf_counter()
-    names, lengths = read_names_lengths(contigs, cfg["contigs"]["min_length"])
-    ab = compute_depth(list(bams), names, lengths, cfg["depth"], threads, samples, contigs_source=str(contigs))
-    ab.save(out)
+    names, lengths = read_names_lengths(p.contigs)
+    if p.get("depth_table"):
+        ab = align_to(read_depth_table(p.depth_table), names, str(p.depth_table))
+    else:
+        samples = list(p.get("bam_samples") or []) or None
+        ab = compute_depth([str(b) for b in p.bams], names, lengths, depth, threads, samples,
+                           contigs_source=str(p.contigs))
+    ab.save(p.depth)
     log.info("depth of %d contigs x %d samples in %.1f s -> %s", len(names), len(ab.samples),
-             time.perf_counter() - t0, out)
+             time.perf_counter() - t0, p.depth)
 
 
-def merge_depth(inputs: list[PathLike], out: PathLike) -> None:
-    """Concatenate per-sample ``depth.npz`` files column-wise -> ``depth.npz``."""
-    merge([Abundance.load(p) for p in inputs], [str(p) for p in inputs]).save(out)
+def merge_depth(p: Paths, *, threads: int = 1) -> None:
+    """Concatenate per-sample ``sample_depth`` files column-wise -> ``depth.npz``."""
+    from .depth import Abundance, merge
+
+    merge([Abundance.load(f) for f in p.sample_depth], [str(f) for f in p.sample_depth]).save(p.depth)
 
 
-def _load_pair(tnf_path: PathLike, depth_path: PathLike) -> tuple[Composition, Abundance]:
-    comp = Composition.load(tnf_path)
-    ab = Abundance.load(depth_path)
-    check_same_contigs(comp.names, str(tnf_path), ab.names, str(depth_path))
-    return comp, ab
+def _usable_inputs(p: Paths):
+    """TNF and depth of the same contigs, the contigs and samples usable for training."""
+    from .depth import Abundance, usable
+    from .refhash import check_same_contigs
+    from .tnf import Composition
+
+    comp = Composition.load(p.tnf)
+    ab = Abundance.load(p.depth)
+    check_same_contigs(comp.names, str(p.tnf), ab.names, str(p.depth))
+    rows, cols = usable(ab.depth)
+    if not cols.any():
+        raise InputError(f"{p.depth}: no sample has a read on these contigs; check the read mapping "
+                         "(or relax depth.min_identity / depth.min_mapq)")
+    for sample in ab.samples[~cols]:
+        log.warning("sample %s has no mapped reads on these contigs: dropped", sample)
+    if not rows.all():
+        log.warning("%d of %d contigs have zero depth in every sample: set aside (cluster/unbinned.tsv)",
+                    int((~rows).sum()), len(rows))
+    return comp, ab, rows, cols
 
 
-def train(tnf_path: PathLike, depth_path: PathLike, model_out: PathLike, log_tsv: PathLike | None, cfg: dict,
-          threads: int = 1, device: str | None = None) -> None:
-    """Train the VAE -> model file + per-epoch TSV log."""
+def train(p: Paths, *, vae: VAEOptions, seed: int, threads: int = 1) -> None:
+    """Train the VAE -> ``model`` + per-epoch ``train_log`` (+ ``train_info``: device,
+    seconds). Resumes from ``checkpoint`` when one of the same run is there."""
+    import torch
+
+    from .refhash import refhash
+    from .runtime import device_name, pick_device
     from .train import train_vae
 
-    comp, ab = _load_pair(tnf_path, depth_path)
-    model, _ = train_vae(ab.depth, comp.tnf, comp.lengths, cfg, device=device, threads=threads, log_path=log_tsv,
-                         names=comp.names, source=str(depth_path))
-    model.save(model_out, extra={"refhash": refhash(comp.names), "samples": ab.samples.tolist()})
-    log.info("model -> %s", model_out)
+    t0 = time.perf_counter()
+    comp, ab, rows, cols = _usable_inputs(p)
+    model, _ = train_vae(ab.depth[rows][:, cols], comp.tnf[rows], comp.lengths[rows], vae, seed, threads=threads,
+                         log_path=p.train_log, checkpoint=p.get("checkpoint"))
+    model.save(p.model, extra={"refhash": refhash(comp.names), "samples": ab.samples[cols].tolist()})
+    if "train_info" in p:
+        dev = pick_device(vae.device)
+        with atomic_text(p.train_info) as fh:
+            json.dump({"device": dev.type, "device_name": device_name(dev), "threads": threads,
+                       "seconds": time.perf_counter() - t0, "torch": torch.__version__,
+                       "contigs": int(rows.sum()), "samples": ab.samples[cols].tolist()}, fh)
+    if p.get("checkpoint"):
+        Path(p.checkpoint).unlink(missing_ok=True)
+    log.info("model -> %s", p.model)
 
 
-def encode(model_path: PathLike, tnf_path: PathLike, depth_path: PathLike, out: PathLike, cfg: dict,
-           threads: int = 1, device: str | None = None) -> None:
-    """Latent means of every contig -> ``latent.npz`` (names, lengths, latent)."""
+def encode(p: Paths, *, vae: VAEOptions, threads: int = 1) -> None:
+    """Latent means of every contig with reads -> ``latent.npz`` (the rest set aside)."""
+    from .embedding import Embedding
     from .model import VAE
-    from .train import encode_latent, limit_threads, pick_device
+    from .runtime import limit_threads, pick_device
+    from .train import encode_latent
 
-    comp, ab = _load_pair(tnf_path, depth_path)
+    comp, ab, rows, cols = _usable_inputs(p)
     with limit_threads(threads):
-        model = VAE.load(model_path, pick_device(device or cfg["vae"]["device"]))
-        if model.params.n_samples != ab.depth.shape[1]:
-            raise InputError(f"{model_path}: model was trained on {model.params.n_samples} samples but {depth_path} "
-                             f"has {ab.depth.shape[1]}; encode with the depth table it was trained on")
-        latent = encode_latent(model, ab.depth, comp.tnf, comp.lengths)
-    save_npz(out, names=comp.names, lengths=comp.lengths, latent=latent, refhash=refhash(comp.names))
-    log.info("latent %s -> %s", latent.shape, out)
+        model = VAE.load(p.model, pick_device(vae.device))
+        import torch
+
+        trained_on = torch.load(p.model, map_location="cpu", weights_only=True).get("extra", {}).get("samples")
+        if trained_on is not None and list(trained_on) != ab.samples[cols].tolist():
+            raise InputError(f"{p.model}: model was trained on samples {trained_on} but {p.depth} has usable samples "
+                             f"{ab.samples[cols].tolist()}; encode with the depth table it was trained on")
+        latent = encode_latent(model, ab.depth[rows][:, cols], comp.tnf[rows], comp.lengths[rows])
+    aside = ~rows
+    Embedding(comp.names[rows], comp.lengths[rows], latent, comp.names[aside], comp.lengths[aside],
+              np.full(int(aside.sum()), "zero_depth")).save(p.latent)
+    log.info("latent %s -> %s", latent.shape, p.latent)
 
 
-def markers(contigs: PathLike, out: PathLike, cfg: dict, threads: int = 1) -> None:
-    """Single-copy marker genes on every contig >= contigs.min_length -> ``markers.npz``."""
+def markers(p: Paths, *, seed: int, threads: int = 1) -> None:
+    """Single-copy marker genes on every contig of ``contigs`` -> ``markers.npz``."""
     from .contigs import iter_filtered
     from .markers import find_markers
 
     t0 = time.perf_counter()
-    found = find_markers(list(iter_filtered(contigs, cfg["contigs"]["min_length"])), threads, cfg["seed"])
-    found.save(out)
+    found = find_markers(list(iter_filtered(p.contigs, 0)), threads, seed)
+    found.save(p.markers)
     log.info("%d marker genes on %d contigs in %.1f s -> %s", len(found.contig), len(np.unique(found.contig)),
-             time.perf_counter() - t0, out)
+             time.perf_counter() - t0, p.markers)
 
 
-def cluster(latent_path: PathLike, out: PathLike, cfg: dict, threads: int = 1, device: str | None = None,
-            markers_path: PathLike | None = None, depth_path: PathLike | None = None) -> None:
-    """Cluster the latent space -> ``clusters.tsv`` (bin, contig). With cluster.refine,
-    ``markers_path`` (markers.npz) and ``depth_path`` (depth.npz), refine by marker genes."""
+def cluster(p: Paths, *, cluster: ClusterOptions, assembly: AssemblyOptions, vae: VAEOptions, seed: int,
+            threads: int = 1) -> None:
+    """Cluster the latent space -> ``clusters`` (bin, contig) and ``unbinned`` (contigs set
+    aside before clustering, with the reason). With ``cluster.refine``, ``markers`` and
+    ``depth`` refine the clusters by marker genes."""
+    from .cluster import bin_names, cluster_latent, write_clusters
+    from .depth import Abundance
+    from .embedding import Embedding
     from .markers import ContigMarkers
-    from .train import limit_threads
+    from .refhash import check_same_contigs
+    from .runtime import limit_threads
 
-    data = load_checked(latent_path, ("names", "lengths", "latent"))
+    emb = Embedding.load(p.latent)
     found = depth_matrix = None
-    if cfg["cluster"]["refine"]:
-        if markers_path is None or depth_path is None:
+    if cluster.refine:
+        if p.get("markers") is None or p.get("depth") is None:
             raise InputError("cluster.refine is on but no markers.npz/depth.npz given; pass --markers and --depth "
                              "(from `latentbin markers` and `latentbin depth`) or set cluster.refine: false")
-        found = ContigMarkers.load(markers_path)
-        check_same_contigs(data["names"], str(latent_path), found.names, str(markers_path))
-        ab = Abundance.load(depth_path)
-        check_same_contigs(data["names"], str(latent_path), ab.names, str(depth_path))
-        depth_matrix = ab.depth
+        found = ContigMarkers.load(p.markers)
+        ab = Abundance.load(p.depth)
+        check_same_contigs(found.names, str(p.markers), ab.names, str(p.depth))
+        index = {n: i for i, n in enumerate(ab.names.tolist())}
+        missing = [n for n in emb.names.tolist() if n not in index]
+        if missing:
+            raise InputError(f"contigs differ: '{missing[0]}' of {p.latent} is not in {p.depth}; both must come "
+                             "from the same contig FASTA and min_length")
+        rows = np.array([index[n] for n in emb.names.tolist()], dtype=np.int64)
+        depth_matrix = ab.depth[rows]
+        found = _markers_of(found, rows)
     with limit_threads(threads):
-        labels = cluster_latent(data["latent"], data["lengths"], cfg, names=data["names"], device=device,
-                                markers=found, depth=depth_matrix)
-    bins = bin_names(labels, data["names"], cfg["cluster"]["multisplit"], cfg["assembly"]["separator"])
-    write_clusters(out, bins, data["names"])
-    log.info("%d clusters of %d contigs -> %s", len(np.unique(bins)), len(bins), out)
+        labels = cluster_latent(emb.latent, emb.lengths, cluster, seed, device=vae.device, names=emb.names,
+                                separator=assembly.separator, markers=found, depth=depth_matrix)
+    bins = bin_names(labels, emb.names, cluster.multisplit, assembly.separator)
+    write_clusters(p.clusters, bins, emb.names)
+    if "unbinned" in p:
+        with atomic_text(p.unbinned) as fh:
+            fh.write("contig\tlength\treason\n")
+            for name, length, reason in zip(emb.aside_names, emb.aside_lengths, emb.aside_reasons):
+                fh.write(f"{name}\t{int(length)}\t{reason}\n")
+    log.info("%d clusters of %d contigs (%d set aside) -> %s", len(np.unique(bins)), len(bins),
+             len(emb.aside_names), p.clusters)
 
 
-def write_bins(clusters: PathLike, contigs: PathLike, outdir: PathLike, cfg: dict) -> None:
-    """One FASTA per bin >= bins.min_bin_size bp -> ``outdir/<bin>.fna``."""
-    kept = _bins.write_bins(read_clusters(clusters), contigs, outdir, cfg["bins"]["min_bin_size"], str(clusters))
-    log.info("%d bins >= %d bp -> %s/", len(kept), cfg["bins"]["min_bin_size"], Path(outdir))
+def _markers_of(found, rows: np.ndarray):
+    """The marker hits of the contigs ``rows`` (indices into ``found.names``), renumbered."""
+    from .markers import ContigMarkers
+
+    new = np.full(len(found.names), -1, dtype=np.int64)
+    new[rows] = np.arange(len(rows))
+    keep = new[found.contig] >= 0
+    return ContigMarkers(found.names[rows], found.marker_names, new[found.contig[keep]], found.marker[keep])
+
+
+def write_bins(p: Paths, *, bins: BinOptions, threads: int = 1) -> None:
+    """One FASTA per bin >= ``bins.min_bin_size`` bp -> ``bins/<bin>.fna``."""
+    from . import bins as _bins
+    from .cluster import read_clusters
+
+    kept = _bins.write_bins(read_clusters(p.clusters), p.contigs, p.bins, bins.min_bin_size, str(p.clusters))
+    log.info("%d bins >= %d bp -> %s/", len(kept), bins.min_bin_size, Path(p.bins))
+
+
+def qc(p: Paths, *, qc: QCOptions, threads: int = 1) -> None:
+    """Built-in marker-gene QC of every bin -> ``qc`` table."""
+    from .qc import builtin_qc
+
+    rows = builtin_qc(p.bins, p.qc, {"qc": plain(qc)}, threads=threads)
+    log.info("%d bins -> %s", len(rows), p.qc)
+
+
+def checkm2_table(p: Paths, *, threads: int = 1) -> None:
+    """CheckM2's ``quality_report.tsv`` (parsed by column name) -> ``checkm2`` table."""
+    from .checkm2 import write_checkm2_table
+
+    rows = write_checkm2_table(p.checkm2_report, p.checkm2)
+    log.info("%d bins -> %s", len(rows), p.checkm2)
+
+
+def score(p: Paths, *, contigs: ContigOptions, bins: BinOptions, threads: int = 1) -> None:
+    """Recovery of the ``gold`` standard's genomes by the bins -> ``score`` table (only
+    gold contigs >= contigs.min_length, only bins >= bins.min_bin_size)."""
+    from .score import format_score, score_files
+
+    result = score_files(p.gold, p.clusters, p.score, min_contig=contigs.min_length, min_bin_bp=bins.min_bin_size)
+    log.info("gold-standard score (contigs >= %d bp, bins >= %d bp):\n%s", contigs.min_length, bins.min_bin_size,
+             format_score(result))
+
+
+def summary(p: Paths, *, threads: int = 1) -> None:
+    """One row per bin -> ``summary.tsv``; prints the run's short report."""
+    from .summary import write_summary
+
+    text = write_summary(p.bins, p.summary, clusters=p.clusters, depth=p.depth, qc=p.get("qc"),
+                         checkm2=p.get("checkm2"), score=p.get("score"))
+    log.info("summary -> %s\n%s", p.summary, text)
+    if not (sys.stderr.isatty() and sys.stdout.isatty()):  # the log is not on the terminal: print it there
+        print(text, flush=True)
+
+
+def report(p: Paths, *, gold_standard: str | None, threads: int = 1) -> None:
+    """The run report -> ``report.html`` (built from the results folder of ``summary``)."""
+    from .report import build_report
+
+    build_report(Path(p.summary).parent, p.report, gold_standard=gold_standard)
+
+
+# ----------------------------------------------------------------------------- the table
+def _always(opts: Options) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the chain.
+
+    ``inputs``/``outputs``: keys of :data:`LAYOUT` (or :data:`EXTERNAL`); optional inputs
+    are listed in ``optional`` (passed when present). ``options``: the option sections or
+    top-level keys the stage reads, which are also its rerun trigger (Snakemake params,
+    the CLI's stage records). ``when``: whether the stage runs under these options.
+    ``rule``: its Snakemake rule; ``chain``: False for workflow-only stages.
+    """
+
+    name: str
+    rule: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    options: tuple[str, ...]
+    run: Callable[..., None]
+    when: Callable[[Options], bool] = _always
+    optional: tuple[str, ...] = ()
+    chain: bool = True
+    help: str = ""
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("check", "check_inputs", ("assemblies", "sample_sheet"), ("checked",), ("contigs", "assembly"),
+          check_inputs, chain=False, help="validate the assembly and the sample sheet's reads"),
+    Stage("check_reads", "check_reads", ("reads",), ("reads_checked",), (), check_reads, chain=False,
+          help="read one sample's read files to the end"),
+    Stage("contigs", "filter_contigs", ("assemblies",), ("contigs", "contigs_info"), ("contigs", "assembly"),
+          filter_contigs, help="length-filter contigs; concatenate per-sample assemblies with prefixes"),
+    Stage("tnf", "tnf", ("contigs",), ("tnf",), (), tnf, help="tetranucleotide frequencies -> tnf.npz"),
+    Stage("depth", "depth", ("contigs", "bams"), ("depth",), ("depth",), depth, optional=("depth_table",),
+          help="per-sample contig depth from BAMs (or a depth TSV) -> depth.npz"),
+    Stage("merge_depth", "merge_depth", ("sample_depth",), ("depth",), (), merge_depth, chain=False,
+          help="merge per-sample depth files"),
+    Stage("markers", "markers", ("contigs",), ("markers",), ("seed",), markers,
+          when=lambda o: o.cluster.refine, help="single-copy marker genes on every contig -> markers.npz"),
+    Stage("train", "train_vae", ("tnf", "depth"), ("model", "train_log", "train_info"), ("vae", "seed"), train,
+          optional=("checkpoint",), help="train the VAE -> model.pt"),
+    Stage("encode", "encode", ("model", "tnf", "depth"), ("latent",), ("vae",), encode,
+          help="latent means of all contigs with reads -> latent.npz"),
+    Stage("cluster", "cluster", ("latent",), ("clusters", "unbinned"), ("cluster", "assembly", "vae", "seed"), cluster,
+          optional=("markers", "depth"), help="cluster the latent space -> clusters.tsv"),
+    Stage("bins", "write_bins", ("clusters", "contigs"), ("bins",), ("bins",), write_bins,
+          help="write one FASTA per bin"),
+    Stage("qc", "builtin_qc", ("bins",), ("qc",), ("qc",), qc, when=lambda o: o.qc.builtin,
+          help="built-in marker-gene QC of the bins"),
+    Stage("checkm2_table", "checkm2_table", ("checkm2_report",), ("checkm2",), (), checkm2_table, chain=False,
+          help="CheckM2's quality report -> the checkm2 table"),
+    Stage("score", "score_bins", ("gold", "clusters"), ("score",), ("contigs", "bins"), score,
+          when=lambda o: bool(o.gold_standard), help="score the bins against a gold standard"),
+    Stage("summary", "summary", ("bins", "clusters", "depth"), ("summary",), (), summary,
+          optional=("qc", "checkm2", "score"), help="per-bin summary table with quality tiers"),
+    Stage("report", "report", ("summary", "clusters", "latent", "train_log", "depth"), ("report",),
+          ("gold_standard",), report, optional=("score",), help="the HTML run report"),
+)
+BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}
+BY_RULE: dict[str, Stage] = {s.rule: s for s in STAGES}
+
+
+def stage_options(stage: Stage, opts: Options) -> dict[str, Any]:
+    """The typed options a stage receives, by section name."""
+    return {name: opts.section(name) for name in stage.options}
+
+
+def stage_params(name: str, opts: Options) -> dict[str, Any]:
+    """A stage's options as plain values: the Snakemake rule's ``params`` (its rerun trigger)."""
+    return {key: plain(value) for key, value in stage_options(BY_NAME[name], opts).items()}
+
+
+def options_from_params(stage: Stage, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed options back from a rule's plain ``params`` (inverse of :func:`stage_params`)."""
+    from .options import SECTIONS, _section
+
+    return {name: _section(SECTIONS[name], params[name]) if name in SECTIONS else params[name]
+            for name in stage.options}
+
+
+def run_stage(stage: Stage, paths: Mapping[str, Any], options: Mapping[str, Any], threads: int) -> None:
+    """Call one stage."""
+    stage.run(Paths(**paths), **options, threads=threads)
+
+
+# ----------------------------------------------------------------------------- latentbin run
+RECORDS = ".latentbin"  # folder of per-stage records in a results folder
+
+
+def chain(opts: Options) -> list[Stage]:
+    """The stages ``latentbin run`` runs under these options, in order."""
+    return [s for s in STAGES if s.chain and s.when(opts)]
+
+
+def layout_paths(outdir: Path, external: Mapping[str, Any]) -> dict[str, Any]:
+    """Every :data:`LAYOUT` path under ``outdir``, plus the external inputs."""
+    paths: dict[str, Any] = {k: outdir / v for k, v in LAYOUT.items() if "{" not in v}
+    paths.update({k: v for k, v in external.items() if v is not None})
+    return paths
+
+
+def _record(stage: Stage, opts: Options, external: Mapping[str, Any]) -> dict:
+    ext = {k: [str(Path(x).resolve()) for x in v] if isinstance(v, (list, tuple)) else str(v)
+           for k, v in external.items() if k in stage.inputs + stage.optional and v is not None}
+    return {"options": stage_params(stage.name, opts), "inputs": ext}
+
+
+def run_chain(outdir: PathLike, opts: Options, external: Mapping[str, Any], threads: int, force: bool = False,
+              until: str | None = None, on_stage: Callable[[Stage, float], None] | None = None) -> dict[str, float]:
+    """Run :func:`chain` into ``outdir``; returns {stage: seconds} of the stages run.
+
+    A stage is reused when its outputs exist and its record (the options it used and its
+    external inputs, ``outdir/.latentbin/<stage>.json``) matches; otherwise it and every
+    later stage rerun. ``force`` reruns everything; ``until`` stops after that stage.
+    """
+    outdir = Path(outdir)
+    paths = layout_paths(outdir, external)
+    seconds: dict[str, float] = {}
+    rerun = force
+    for stage in chain(opts):
+        record_path = outdir / RECORDS / f"{stage.name}.json"
+        record = _record(stage, opts, external)
+        done = all(Path(paths[k]).exists() for k in stage.outputs)
+        same = record_path.is_file() and json.loads(record_path.read_text()) == record
+        if done and same and not rerun:
+            log.info("%s: reusing %s (options and inputs unchanged)", stage.name,
+                     ", ".join(str(paths[k]) for k in stage.outputs))
+        else:
+            if done and not same and not rerun:
+                log.info("%s: options or inputs changed since the last run: recomputing", stage.name)
+            rerun = True  # everything downstream of a recomputed stage is recomputed too
+            stage_paths = {k: paths[k] for k in stage.inputs + stage.outputs if k in paths}
+            stage_paths.update({k: paths[k] for k in stage.optional if k in paths and _wanted(k, paths[k], opts)})
+            stage_paths.update({k: external[k] for k in EXTRAS if k in external})
+            t0 = time.perf_counter()
+            log.info("%s: start", stage.name)
+            run_stage(stage, stage_paths, stage_options(stage, opts), threads)
+            seconds[stage.name] = time.perf_counter() - t0
+            with atomic_text(record_path) as fh:
+                json.dump(record, fh, indent=1)
+            log.info("%s: done in %.1f s", stage.name, seconds[stage.name])
+            if on_stage is not None:
+                on_stage(stage, seconds[stage.name])
+        if stage.name == until:
+            break
+    return seconds
+
+
+def _wanted(key: str, path: Any, opts: Options) -> bool:
+    """Pass an optional input when a stage of this chain makes it (markers only with
+    refinement, score only with a gold standard), or, made outside the chain (CheckM2's
+    table, a checkpoint), when it exists."""
+    makers = [s for s in STAGES if s.chain and key in s.outputs]
+    if makers:
+        return any(s.when(opts) for s in makers)
+    if isinstance(path, (list, tuple)):
+        return bool(path)
+    return Path(path).exists()

@@ -1,16 +1,24 @@
-"""Training and encoding: data preparation, the epoch loop, the batch-size schedule.
+"""Training and encoding: data preparation, the epoch loop, the batch-size schedule,
+checkpoints.
 
 The data stay in memory as one tensor on the training device and batches are slices
 of a seeded permutation: no DataLoader, no worker processes (Vamb's loader process
 costs ~4.7x on CPU).
 
+Interruptions lose at most a few epochs: with a checkpoint path, the loop saves its whole
+state (weights, optimiser, RNGs, the epoch's permutation and position) every
+``vae.checkpoint_every`` epochs and when SIGTERM arrives (SLURM's time limit), then stops
+with :class:`Interrupted`; the next call with the same inputs and options resumes from
+it and gives the same model as an uninterrupted run (CPU).
+
 >>> import numpy as np
 >>> from latentbin.config import load_config
+>>> from latentbin.options import Options
 >>> rng = np.random.default_rng(0)
 >>> depth = rng.random((300, 3), dtype=np.float32) + 0.1
 >>> tnf = rng.standard_normal((300, 103), dtype=np.float32)
->>> cfg = load_config({"vae": {"epochs": 2, "hidden": [16], "latent": 4, "batch_size": 64}})
->>> model, history = train_vae(depth, tnf, np.full(300, 5000), cfg)
+>>> vae = Options.from_config(load_config({"vae": {"epochs": 2, "hidden": [16], "latent": 4, "batch_size": 64}})).vae
+>>> model, history = train_vae(depth, tnf, np.full(300, 5000), vae, seed=1)
 >>> encode_latent(model, depth, tnf, np.full(300, 5000)).shape
 (300, 4)
 """
@@ -18,53 +26,37 @@ costs ~4.7x on CPU).
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import logging
 import os
-import random
+import signal
+import sys
+import threading
 import time
 from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import torch
 
-from ._io import atomic_text
+from ._io import atomic_path, atomic_text
 from .errors import InputError
 from .model import VAE, VAEParams
+from .options import VAEOptions
+from .runtime import limit_threads, pick_device, seed_everything
 
 log = logging.getLogger(__name__)
 
 HISTORY_COLUMNS = ["epoch", "loss", "ce", "ab", "sse", "kld", "active_dims", "batch_size", "seconds"]
+#: fewest contigs that can be trained on (BatchNorm needs batches of at least 2)
+MIN_CONTIGS = 4
 
 
-def pick_device(device: str | None) -> torch.device:
-    """``auto``/None -> CUDA when available else CPU; ``cuda`` without a GPU is an error."""
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise InputError("vae.device is 'cuda' but no CUDA GPU is visible; use device 'auto' or 'cpu'")
-    return torch.device(device)
-
-
-@contextmanager
-def limit_threads(threads: int) -> Iterator[None]:
-    """Cap torch intra-op threads and numpy's BLAS (threadpoolctl) to ``threads``."""
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads))
-    try:
-        with threadpool_limits(limits=max(1, threads)):
-            yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def seed_everything(seed: int) -> None:
-    """One seed for torch (CPU and CUDA), numpy's legacy RNG and ``random``."""
-    torch.manual_seed(seed)
-    np.random.seed(seed % 2**32)
-    random.seed(seed)
+class Interrupted(Exception):
+    """Training stopped on SIGTERM after saving a checkpoint; rerun to resume."""
 
 
 def zscore(x: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -101,105 +93,230 @@ def prepare(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray) -> tuple[np
     return x, w
 
 
-def check_inputs(depth: np.ndarray, names: np.ndarray | None, batch_size: int, source: str) -> None:
-    """Reject zero-depth contigs and datasets smaller than one batch with one line each."""
-    n = len(depth)
-    if n < batch_size:
-        raise InputError(f"{source}: only {n} contigs, fewer than one batch (vae.batch_size {batch_size}); "
-                         "lower vae.batch_size or contigs.min_length, or add contigs")
-    zero = np.flatnonzero(depth.sum(axis=1) == 0)
-    if len(zero):
-        which = f"'{names[zero[0]]}'" if names is not None else f"row {zero[0] + 1}"
-        raise InputError(f"{source}: contig {which} has zero depth in every sample ({len(zero)} such contigs); "
-                         "remove them from the FASTA (unassembled/contaminant?) or check the read mapping")
+def batch_size_for(n: int, batch_size: int) -> int:
+    """Starting batch size for ``n`` contigs: ``vae.batch_size``, lowered (with a warning)
+    to half the contigs when there are fewer contigs than one batch."""
+    if n < MIN_CONTIGS:
+        raise InputError(f"only {n} contigs have reads; binning needs at least {MIN_CONTIGS} (lower "
+                         "contigs.min_length, or map more samples)")
+    if n >= batch_size:
+        return batch_size
+    lowered = max(2, n // 2)
+    log.warning("only %d contigs, fewer than one batch (vae.batch_size %d): batch size lowered to %d",
+                n, batch_size, lowered)
+    return lowered
 
 
-def params_from_config(n_samples: int, vae_cfg: dict) -> VAEParams:
-    return VAEParams(n_samples=n_samples, latent=vae_cfg["latent"], hidden=list(vae_cfg["hidden"]),
-                     dropout=vae_cfg["dropout"], variance=vae_cfg["variance"], loss=vae_cfg["loss"],
-                     alpha=vae_cfg["alpha"], beta=vae_cfg["beta"], capacity=vae_cfg["capacity"],
-                     mse_ratio=vae_cfg["mse_ratio"], importance_samples=vae_cfg["importance_samples"])
+def params_from_options(n_samples: int, vae: VAEOptions) -> VAEParams:
+    """Model parameters (saved with the weights) from the ``vae`` options."""
+    return VAEParams(n_samples=n_samples, latent=vae.latent, hidden=list(vae.hidden), dropout=vae.dropout,
+                     variance=vae.variance, loss=vae.loss, alpha=vae.alpha, beta=vae.beta, capacity=vae.capacity,
+                     mse_ratio=vae.mse_ratio, importance_samples=vae.importance_samples)
 
 
-def batch_size_at(epoch: int, vae_cfg: dict, n: int) -> int:
+def batch_size_at(epoch: int, vae: VAEOptions, n: int, base: int | None = None) -> int:
     """Batch size for a 0-based epoch: doubling at ``batch_steps`` (Vamb) or cyclical
-    (small/large alternating within each segment between steps; minimum grows)."""
-    base = vae_cfg["batch_size"]
-    doublings = sum(1 for step in vae_cfg["batch_steps"] if epoch >= step)
+    (one small-batch epoch in four: a kick out of the minimum)."""
+    base = base or vae.batch_size
+    doublings = sum(1 for step in vae.batch_steps if epoch >= step)
     size = base * 2**doublings
-    if vae_cfg["batch_schedule"] == "cyclical" and epoch % 4 == 3:
-        size = max(base // 2, 16)  # one small-batch epoch in four: a kick out of the minimum
+    if vae.batch_schedule == "cyclical" and epoch % 4 == 3:
+        size = max(base // 2, 16)
     return max(2, min(size, n))
 
 
-def _optimizer(model: torch.nn.Module, vae_cfg: dict) -> torch.optim.Optimizer:
-    if vae_cfg["optimizer"] == "adamw":
-        return torch.optim.AdamW(model.parameters(), lr=vae_cfg["learning_rate"])
-    return torch.optim.Adam(model.parameters(), lr=vae_cfg["learning_rate"])
+def _optimizer(model: torch.nn.Module, vae: VAEOptions) -> torch.optim.Optimizer:
+    if vae.optimizer == "adamw":
+        return torch.optim.AdamW(model.parameters(), lr=vae.learning_rate)
+    return torch.optim.Adam(model.parameters(), lr=vae.learning_rate)
 
 
-def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, cfg: dict, device: str | None = None,
-              threads: int = 1, log_path: str | os.PathLike | None = None, names: np.ndarray | None = None,
-              source: str = "input") -> tuple[VAE, list[dict]]:
-    """Train the VAE on depth ``(n, s)``, TNF ``(n, 103)`` and lengths ``(n,)`` (bp).
+@contextmanager
+def _sigterm_flag(enabled: bool) -> Iterator[threading.Event]:
+    """An event set by SIGTERM while training runs (when ``enabled``: there is a checkpoint
+    to save; main thread only; the previous handler is restored after)."""
+    flag = threading.Event()
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda signum, frame: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
-    ``cfg`` is the full config (``vae`` section and ``seed`` are used). Logs every epoch
-    (loss, each term, active latent dims, batch size, seconds) to the logger and, with
-    ``log_path``, to a TSV written atomically at the end. Returns (model in eval mode,
-    per-epoch history).
+
+def run_key(x: np.ndarray, vae: VAEOptions, seed: int) -> str:
+    """Identity of a training run (data, options, seed): a checkpoint resumes only its own run."""
+    h = hashlib.sha256(np.ascontiguousarray(x).tobytes())
+    h.update(json.dumps([asdict(vae), seed], sort_keys=True, default=list).encode())
+    return h.hexdigest()
+
+
+def _save_checkpoint(path: Path, state: dict) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _load_checkpoint(path: Path | None, key: str, device: torch.device) -> dict | None:
+    if path is None or not Path(path).is_file():
+        return None
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as exc:  # a damaged checkpoint is not worth a failed run
+        log.warning("%s: unreadable checkpoint (%s); training from the start", path, type(exc).__name__)
+        return None
+    if state.get("key") != key:
+        log.warning("%s: checkpoint of other inputs or options; training from the start", path)
+        return None
+    return state
+
+
+class _Progress:
+    """Epoch progress: a bar on a terminal, one log line per block of epochs in a log file."""
+
+    def __init__(self, epochs: int, start: int) -> None:
+        from tqdm.auto import tqdm
+
+        self.epochs = epochs
+        self.block = max(1, epochs // 20)
+        self.t0 = time.perf_counter()
+        self.start = start
+        self.bar = tqdm(total=epochs, initial=start, desc="training", unit="epoch",
+                        disable=not sys.stderr.isatty(), leave=False)
+
+    def update(self, row: dict) -> None:
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{row['loss']:.4f}", batch=row["batch_size"])
+        done = row["epoch"]
+        if done % self.block == 0 or done == self.epochs:
+            rate = (time.perf_counter() - self.t0) / max(done - self.start, 1)
+            log.info("epoch %d/%d loss %.5f (ce %.5f ab %.5f sse %.5f kld %.5f) active dims %d batch %d; "
+                     "%.2f s/epoch, %.0f s left", done, self.epochs, row["loss"], row["ce"], row["ab"], row["sse"],
+                     row["kld"], row["active_dims"], row["batch_size"], rate, rate * (self.epochs - done))
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEOptions, seed: int,
+              device: str | None = None, threads: int = 1, log_path: str | os.PathLike | None = None,
+              checkpoint: str | os.PathLike | None = None) -> tuple[VAE, list[dict]]:
+    """Train the VAE on depth ``(n, s)`` (every sample and contig with reads), TNF
+    ``(n, 103)`` and lengths ``(n,)`` (bp).
+
+    Logs progress, and with ``log_path`` writes the per-epoch TSV at the end. With
+    ``checkpoint``, saves and resumes as the module docstring says. Returns (model in eval
+    mode, per-epoch history).
     """
-    vae_cfg = cfg["vae"]
-    check_inputs(depth, names, vae_cfg["batch_size"], source)
-    dev = pick_device(device or vae_cfg["device"])
+    dev = pick_device(device or vae.device)
     x_np, w_np = prepare(depth, tnf, lengths)
     n = len(x_np)
-    history: list[dict] = []
+    base = batch_size_for(n, vae.batch_size)
+    key = run_key(x_np, vae, seed)
+    ckpt = Path(checkpoint) if checkpoint is not None else None
     # ``threads`` caps torch's intra-op pool. Idle 2-core machine, dev data, 300 epochs:
-    # 2 threads 41.9 s, 1 thread 62.4 s. On an oversubscribed machine (load > cores) extra
-    # threads can cost more than they give: there, pass threads=1.
-    with limit_threads(threads):
-        seed_everything(cfg["seed"])
-        model = VAE(params_from_config(depth.shape[1], vae_cfg)).to(dev)
+    # 2 threads 41.9 s, 1 thread 62.4 s.
+    with limit_threads(threads), _sigterm_flag(ckpt is not None) as stop:
+        seed_everything(seed)
+        model = VAE(params_from_options(depth.shape[1], vae)).to(dev)
         x = torch.from_numpy(x_np).to(dev)
         w = torch.from_numpy(w_np).to(dev)
-        opt = _optimizer(model, vae_cfg)
-        gen = torch.Generator(device="cpu").manual_seed(cfg["seed"])
+        opt = _optimizer(model, vae)
+        gen = torch.Generator(device="cpu").manual_seed(seed)
+        history: list[dict] = []
+        epoch0, b0, resume = 0, 0, None
+        state = _load_checkpoint(ckpt, key, dev)
+        if state is not None:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["opt"])
+            gen.set_state(state["gen"])
+            torch.set_rng_state(state["rng"])
+            if dev.type == "cuda" and state.get("cuda_rng") is not None:
+                torch.cuda.set_rng_state(state["cuda_rng"], dev)
+            history, epoch0, b0, resume = state["history"], state["epoch"], state["batch"], state.get("partial")
+            log.info("resuming training from %s at epoch %d (batch %d)", ckpt, epoch0 + 1, b0)
         log.info("training VAE on %s: %d contigs x %d samples, %d epochs, %s variance", dev, n,
-                 depth.shape[1], vae_cfg["epochs"], vae_cfg["variance"])
+                 depth.shape[1], vae.epochs, vae.variance)
+        progress = _Progress(vae.epochs, epoch0)
+
+        def snapshot(epoch: int, batch: int, partial: dict | None) -> dict:
+            return {"key": key, "epoch": epoch, "batch": batch, "partial": partial, "history": history,
+                    "model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
+                    "rng": torch.get_rng_state(),
+                    "cuda_rng": torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None}
+
         model.train()
-        for epoch in range(vae_cfg["epochs"]):
-            t0 = time.perf_counter()
-            bs = batch_size_at(epoch, vae_cfg, n)
-            perm = torch.randperm(n, generator=gen).to(dev)
-            n_batches = max(1, n // bs)  # drop the last incomplete batch (BatchNorm needs > 1)
-            sums = torch.zeros(5, device=dev)
-            mu_sum = torch.zeros(vae_cfg["latent"], device=dev)
-            mu_sq = torch.zeros(vae_cfg["latent"], device=dev)
-            for b in range(n_batches):
-                idx = perm[b * bs : (b + 1) * bs]
-                opt.zero_grad(set_to_none=True)
-                loss, terms = model.loss(x[idx], w[idx])
-                loss.backward()
-                opt.step()
-                with torch.no_grad():
-                    sums += torch.stack([loss.detach(), terms["ce"], terms["ab"], terms["sse"], terms["kld"]])
-                    mu_sum += terms["mu"].sum(dim=0)
-                    mu_sq += terms["mu"].pow(2).sum(dim=0)
-            seen = n_batches * bs
-            # KL-collapse watch: latent dims whose mean varies across contigs (Burda et al.'s active units)
-            active = int(((mu_sq / seen - (mu_sum / seen) ** 2) > 0.01).sum())
-            vals = (sums / n_batches).tolist()
-            if not np.isfinite(vals[0]):
-                raise RuntimeError(f"training diverged at epoch {epoch + 1} (loss {vals[0]}); lower vae.learning_rate")
-            row = {"epoch": epoch + 1, "loss": vals[0], "ce": vals[1], "ab": vals[2], "sse": vals[3], "kld": vals[4],
-                   "active_dims": active, "batch_size": bs, "seconds": time.perf_counter() - t0}
-            history.append(row)
-            log.info("epoch %d/%d loss %.5f ce %.5f ab %.5f sse %.5f kld %.5f active %d batch %d %.2fs",
-                     row["epoch"], vae_cfg["epochs"], *vals, active, bs, row["seconds"])
+        try:
+            for epoch in range(epoch0, vae.epochs):
+                bs = batch_size_at(epoch, vae, n, base)
+                n_batches = max(1, n // bs)  # drop the last incomplete batch (BatchNorm needs > 1)
+                if resume is not None:
+                    perm, sums, mu_sum, mu_sq, seconds = (resume[k].to(dev) if torch.is_tensor(resume[k]) else resume[k]
+                                                          for k in ("perm", "sums", "mu_sum", "mu_sq", "seconds"))
+                    resume = None
+                else:
+                    perm = torch.randperm(n, generator=gen).to(dev)
+                    sums = torch.zeros(5, device=dev)
+                    mu_sum = torch.zeros(vae.latent, device=dev)
+                    mu_sq = torch.zeros(vae.latent, device=dev)
+                    seconds, b0 = 0.0, 0
+                t0 = time.perf_counter()
+                for b in range(b0, n_batches):
+                    if stop.is_set() and ckpt is not None:
+                        partial = {"perm": perm.cpu(), "sums": sums.cpu(), "mu_sum": mu_sum.cpu(),
+                                   "mu_sq": mu_sq.cpu(), "seconds": seconds + time.perf_counter() - t0}
+                        _save_checkpoint(ckpt, snapshot(epoch, b, partial))
+                        raise Interrupted(f"SIGTERM at epoch {epoch + 1}/{vae.epochs}; checkpoint {ckpt}")
+                    idx = perm[b * bs : (b + 1) * bs]
+                    opt.zero_grad(set_to_none=True)
+                    loss, terms = model.loss(x[idx], w[idx])
+                    loss.backward()
+                    opt.step()
+                    with torch.no_grad():
+                        sums += torch.stack([loss.detach(), terms["ce"], terms["ab"], terms["sse"], terms["kld"]])
+                        mu_sum += terms["mu"].sum(dim=0)
+                        mu_sq += terms["mu"].pow(2).sum(dim=0)
+                seen = n_batches * bs
+                # KL-collapse watch: latent dims whose mean varies across contigs (Burda et al.'s active units)
+                active = int(((mu_sq / seen - (mu_sum / seen) ** 2) > 0.01).sum())
+                vals = (sums / n_batches).tolist()
+                if not np.isfinite(vals[0]):
+                    raise RuntimeError(f"training diverged at epoch {epoch + 1} (loss {vals[0]}); lower vae.learning_rate")
+                row = {"epoch": epoch + 1, "loss": vals[0], "ce": vals[1], "ab": vals[2], "sse": vals[3],
+                       "kld": vals[4], "active_dims": active, "batch_size": bs,
+                       "seconds": seconds + time.perf_counter() - t0}
+                history.append(row)
+                progress.update(row)
+                every = vae.checkpoint_every
+                if ckpt is not None and ((every and (epoch + 1) % every == 0 and epoch + 1 < vae.epochs)
+                                         or stop.is_set()):
+                    _save_checkpoint(ckpt, snapshot(epoch + 1, 0, None))
+                    if stop.is_set():
+                        raise Interrupted(f"SIGTERM after epoch {epoch + 1}/{vae.epochs}; checkpoint {ckpt}")
+        finally:
+            progress.close()
+        watch_collapse(history, vae.latent)
         model.eval()
     if log_path is not None:
         write_history(history, log_path)
     return model, history
+
+
+def watch_collapse(history: list[dict], latent: int) -> bool:
+    """Warn when the latent space collapsed (posterior collapse, seed 004): the last epoch
+    has fewer than a quarter of the latent dimensions active, or fewer than half of the
+    most it had. Returns True when it warned."""
+    if not history:
+        return False
+    last = history[-1]["active_dims"]
+    most = max(r["active_dims"] for r in history)
+    if last < latent / 4 or last < most / 2:
+        log.warning("posterior collapse: only %d of %d latent dimensions active at the last epoch (at most %d "
+                    "earlier); try a larger vae.beta or fewer vae.epochs", last, latent, most)
+        return True
+    return False
 
 
 def write_history(history: list[dict], path: str | os.PathLike) -> None:

@@ -1,37 +1,22 @@
 # Bin QC: built-in marker QC (default, no download), optional CheckM2, optional
 # gold-standard scoring, and the final per-bin summary (results/summary.tsv).
 #
-# Parse-time check: with qc.checkm2 true, qc.checkm2_db must name an existing CheckM2
-# DIAMOND database, or the file that rule download_checkm2_db writes
-# (<qc.checkm2_download_dir>/CheckM2_database/uniref100.KO.1.dmnd), which opts in to
-# the download. Anything else stops the run here, before any job starts.
+# Parse-time check (latentbin.checkm2.checkm2_db): with qc.checkm2 true, qc.checkm2_db
+# must name an existing CheckM2 DIAMOND database, or the file that rule
+# download_checkm2_db writes, which opts in to the download.
 
-import os
+from latentbin.checkm2 import checkm2_db, download_db_path
 
-from snakemake.exceptions import WorkflowError
-
-CHECKM2_DOWNLOAD_DB = os.path.join(config["qc"]["checkm2_download_dir"], "CheckM2_database", "uniref100.KO.1.dmnd")
-CHECKM2_DB = config["qc"]["checkm2_db"] if config["qc"]["checkm2"] else None
-if config["qc"]["checkm2"] and not CHECKM2_DB:
-    raise WorkflowError(
-        "config key qc.checkm2_db is not set but qc.checkm2 is true; set it to your CheckM2 database "
-        f"(uniref100.KO.1.dmnd), or to {CHECKM2_DOWNLOAD_DB} to have rule download_checkm2_db fetch it, "
-        "or set qc.checkm2: false to use the built-in QC only"
-    )
-if CHECKM2_DB and not os.path.exists(CHECKM2_DB) and os.path.normpath(CHECKM2_DB) != os.path.normpath(CHECKM2_DOWNLOAD_DB):
-    raise WorkflowError(
-        f"config key qc.checkm2_db: database file {CHECKM2_DB} not found; give the path of an existing "
-        f"uniref100.KO.1.dmnd, or set it to {CHECKM2_DOWNLOAD_DB} to have rule download_checkm2_db fetch it"
-    )
+CHECKM2_DOWNLOAD_DB = download_db_path(OPTS.qc.checkm2_download_dir)
+try:
+    CHECKM2_DB = checkm2_db(config)
+except InputError as exc:
+    raise WorkflowError(str(exc)) from None
 
 # QC tables the summary reads: built-in and/or CheckM2, plus the gold-standard score
 SUMMARY_TABLES = {
-    key: path
-    for key, path, on in (
-        ("qc", "results/qc/builtin.tsv", config["qc"]["builtin"]),
-        ("checkm2", "results/qc/checkm2.tsv", config["qc"]["checkm2"]),
-        ("score", "results/score/score.tsv", bool(config["gold_standard"])),
-    )
+    key: out(key)
+    for key, on in (("qc", OPTS.qc.builtin), ("checkm2", OPTS.qc.checkm2), ("score", bool(OPTS.gold_standard)))
     if on
 }
 
@@ -42,9 +27,11 @@ localrules:
 
 rule builtin_qc:
     input:
-        bins=rules.write_bins.output.bins,
+        bins=out("bins"),
     output:
-        tsv="results/qc/builtin.tsv",
+        qc=out("qc"),
+    params:
+        **params_of("qc"),
     log:
         "logs/builtin_qc.log",
     benchmark:
@@ -57,7 +44,7 @@ rule builtin_qc:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/builtin_qc.py"
+        STAGE
 
 
 rule download_checkm2_db:
@@ -84,13 +71,13 @@ if CHECKM2_DB:
 
     rule checkm2:
         input:
-            bins=rules.write_bins.output.bins,
+            bins=out("bins"),
             db=CHECKM2_DB,
         output:
-            report="results/qc/checkm2/quality_report.tsv",
+            report=out("checkm2_report"),
         params:
             outdir=lambda wildcards, output: os.path.dirname(output.report),
-            extra=config["qc"]["checkm2_extra"],
+            extra=OPTS.qc.checkm2_extra,
         log:
             "logs/checkm2.log",
         benchmark:
@@ -112,9 +99,9 @@ if CHECKM2_DB:
 
     rule checkm2_table:
         input:
-            report=rules.checkm2.output.report,
+            checkm2_report=rules.checkm2.output.report,
         output:
-            tsv="results/qc/checkm2.tsv",
+            checkm2=out("checkm2"),
         log:
             "logs/checkm2_table.log",
         benchmark:
@@ -126,22 +113,20 @@ if CHECKM2_DB:
         conda:
             f"{ENVS}/latentbin.yaml"
         script:
-            f"{SCRIPTS}/checkm2_parse.py"
+            STAGE
 
 
-if config["gold_standard"]:
+if OPTS.gold_standard:
 
     rule score_bins:
         input:
-            gold=config["gold_standard"],
-            clusters=rules.cluster.output.tsv,
+            gold=OPTS.gold_standard,
+            clusters=out("clusters"),
         output:
-            tsv="results/score/score.tsv",
+            score=out("score"),
         params:
-            # only contigs the binner saw count (the length filter's threshold)
-            min_contig=config["contigs"]["min_length"],
-            # score the bins the workflow writes: clusters below the bin size are unbinned
-            min_bin_bp=config["bins"]["min_bin_size"],
+            # only gold contigs >= contigs.min_length count; only bins >= bins.min_bin_size
+            **params_of("score"),
         log:
             "logs/score_bins.log",
         benchmark:
@@ -153,17 +138,17 @@ if config["gold_standard"]:
         conda:
             f"{ENVS}/latentbin.yaml"
         script:
-            f"{SCRIPTS}/score_bins.py"
+            STAGE
 
 
 rule summary:
     input:
         unpack(lambda wildcards: SUMMARY_TABLES),
-        bins=rules.write_bins.output.bins,
-        clusters=rules.cluster.output.tsv,
-        depth=rules.merge_depth.output.npz,
+        bins=out("bins"),
+        clusters=out("clusters"),
+        depth=out("depth"),
     output:
-        tsv="results/summary.tsv",
+        summary=out("summary"),
     log:
         "logs/summary.log",
     benchmark:
@@ -175,4 +160,4 @@ rule summary:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/summary.py"
+        STAGE

@@ -4,9 +4,11 @@
 
 rule markers:
     input:
-        fasta=rules.filter_contigs.output.fasta,
+        contigs=out("contigs"),
     output:
-        npz="results/markers/markers.npz",
+        markers=out("markers"),
+    params:
+        **params_of("markers"),
     log:
         "logs/markers.log",
     benchmark:
@@ -18,15 +20,18 @@ rule markers:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/markers.py"
+        STAGE
 
 
 rule cluster:
     input:
         unpack(get_refine_inputs),
-        latent=rules.encode.output.npz,
+        latent=out("latent"),
     output:
-        tsv="results/cluster/clusters.tsv",
+        clusters=out("clusters"),
+        unbinned=out("unbinned"),
+    params:
+        **params_of("cluster"),
     log:
         "logs/cluster.log",
     benchmark:
@@ -38,15 +43,17 @@ rule cluster:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/cluster.py"
+        STAGE
 
 
 rule write_bins:
     input:
-        clusters=rules.cluster.output.tsv,
-        fasta=rules.filter_contigs.output.fasta,
+        clusters=out("clusters"),
+        contigs=out("contigs"),
     output:
-        bins=directory("results/bins"),
+        bins=directory(out("bins")),
+    params:
+        **params_of("bins"),
     log:
         "logs/write_bins.log",
     benchmark:
@@ -58,4 +65,4 @@ rule write_bins:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/write_bins.py"
+        STAGE

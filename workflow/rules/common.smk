@@ -4,46 +4,60 @@ All of this runs while Snakemake reads the workflow, before any job starts: a ba
 or sample sheet stops the run with one line that names the key (or column) and the file.
 """
 
+import dataclasses
 import os
 import re
+import sys
+from pathlib import Path
 
-import jsonschema
-import pandas as pd
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+
+try:
+    import latentbin  # noqa: F401
+except ImportError:  # the checkout's package, when latentbin is not installed here
+    sys.path.insert(0, str(Path(workflow.basedir).parent / "src"))
+from latentbin.config import load_layers
+from latentbin.errors import InputError
+from latentbin.options import Options
+from latentbin.samples import read_sample_sheet
+from latentbin.stages import results_path, stage_params
 
 # script: and conda: paths resolve relative to the rule file (workflow/rules/).
 SCRIPTS = "../../scripts"
 ENVS = "../../envs"
+RESULTS = "results"
+STAGE = f"{SCRIPTS}/run_stage.py"  # every package stage runs through this one adapter
 
 
 def config_source():
     """The config file(s) behind `config`, for error messages."""
-    files = list(dict.fromkeys(str(f) for f in workflow.configfiles))
-    return " + ".join(files) if files else "the --config values"
+    files = [str(f) for f in workflow.overwrite_configfiles] or ["config/config.yaml"]
+    return " + ".join(files)
 
 
-def _schema_error(exc):
-    """The jsonschema error behind a WorkflowError from snakemake.utils.validate."""
-    for err in (exc.__cause__, exc.__context__):
-        if isinstance(err, jsonschema.ValidationError):
-            return err
-    return None
-
-
-def validate_config():
-    """Check `config` against the schema and fill in its defaults (in place)."""
+def load_config():
+    """The run's config: --configfile files (else config/config.yaml), then --config values,
+    validated by latentbin's one validator (defaults filled, strings from --config typed).
+    A --configfile replaces config/config.yaml instead of merging over it, so keys it
+    leaves out take their schema defaults (not the example's)."""
+    files = [str(f) for f in workflow.overwrite_configfiles] or ["config/config.yaml"]
     try:
-        validate(config, schema="../schemas/config.schema.yaml")
-    except WorkflowError as exc:
-        err = _schema_error(exc)
-        if err is None:
-            raise
-        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise WorkflowError(
-            f"{config_source()}: key '{key}': {err.message}; "
-            "allowed keys and values: config/README.md"
-        ) from None
+        cfg = load_layers(files, dict(workflow.config_settings.config))
+    except InputError as exc:
+        raise WorkflowError(str(exc)) from None
+    config.clear()
+    config.update(cfg)
+    return Options.from_config(cfg)
+
+
+def out(key, **wildcards):
+    """results/ path of a stage file (latentbin.stages.LAYOUT, the one table of names)."""
+    return results_path(key, RESULTS, **wildcards)
+
+
+def params_of(stage):
+    """A stage's options as the rule's params: a changed option reruns the rule."""
+    return stage_params(stage, OPTS)
 
 
 def check_file(path, what):
@@ -70,132 +84,69 @@ def check_config_files():
         check_file(config["gold_standard"], f"{src}: key 'gold_standard'")
 
 
-def _sheet_row_error(path, sheet, exc):
-    err = _schema_error(exc)
-    if err is None:
-        raise exc
-    row = int(re.search(r"row (\d+)", str(exc.args[0])).group(1))
-    name = sheet.iloc[row].get("sample", f"row {row + 1}")
-    column = ".".join(str(p) for p in err.absolute_path)
-    where = f"sample '{name}'" + (f", column '{column}'" if column else "")
-    return WorkflowError(f"{path}: {where}: {err.message}; columns: config/README.md")
-
-
-def load_samples(path):
-    """Read and check the sample sheet; rows indexed by sample, in sheet order."""
-    src = config_source()
-    if not os.path.isfile(path):
-        raise WorkflowError(
-            f"{src}: key 'samples': sample sheet '{path}' not found; give a TSV with "
-            "columns sample, r1, r2 (or long), see config/README.md"
-        )
-    sheet = pd.read_csv(path, sep="\t", dtype=str, comment="#", skip_blank_lines=True)
-    sheet.columns = [str(c).strip() for c in sheet.columns]
-    if "sample" not in sheet.columns:
-        raise WorkflowError(
-            f"{path}: column 'sample' is missing (found: {', '.join(sheet.columns)}); "
-            "the header must be tab-separated and name sample, r1, r2 or long"
-        )
-    if not {"r1", "long"} & set(sheet.columns):
-        raise WorkflowError(f"{path}: needs column 'r1' (short reads) or 'long' (long reads)")
-    if sheet.empty:
-        raise WorkflowError(f"{path}: no samples; add one row per sample")
-    try:
-        validate(sheet, schema="../schemas/samples.schema.yaml")
-    except WorkflowError as exc:
-        raise _sheet_row_error(path, sheet, exc) from None
-    dup = sheet["sample"][sheet["sample"].duplicated()].tolist()
-    if dup:
-        raise WorkflowError(f"{path}: column 'sample': name '{dup[0]}' occurs twice; names must be unique")
-    per_sample = config["assembly"]["mode"] == "per_sample"
-    if per_sample and "contigs" not in sheet.columns:
-        raise WorkflowError(
-            f"{path}: column 'contigs' is missing; assembly.mode is per_sample in {src}, "
-            "which needs each sample's own assembly"
-        )
-    for col in ("r1", "r2", "long", "preset", "contigs"):
-        sheet[col] = sheet[col].fillna("").str.strip() if col in sheet else ""
-    for row in sheet.itertuples():
-        check_sample(path, row, per_sample)
-    return sheet.set_index("sample", drop=False)
-
-
-def check_sample(path, row, per_sample):
-    """Row-level rules: r1 xor long, r2 needs r1, presets fit, files exist."""
-    where = f"{path}: sample '{row.sample}'"
-    if bool(row.r1) == bool(row.long):
-        which = "both" if row.r1 else "neither"
-        raise WorkflowError(f"{where}: give reads in column 'r1' (+ 'r2') or in 'long', not {which}")
-    if row.r2 and not row.r1:
-        raise WorkflowError(f"{where}: column 'r2' is set but 'r1' is empty; put the forward mates in r1")
-    if row.long and row.preset == "sr":
-        raise WorkflowError(f"{where}: column 'preset' is sr, a short-read preset, for long reads; use map-ont, map-hifi or map-pb")
-    if per_sample and not row.contigs:
-        raise WorkflowError(f"{where}: column 'contigs' is empty; assembly.mode is per_sample, so every sample needs its assembly")
-    separator = config["assembly"]["separator"]
-    if per_sample and separator in row.sample:
-        raise WorkflowError(
-            f"{where}: column 'sample' contains the multi-split separator '{separator}' "
-            "(key assembly.separator); rename the sample or change the separator"
-        )
-    for col in ("r1", "r2", "long") + (("contigs",) if per_sample else ()):
-        if getattr(row, col):
-            check_file(getattr(row, col), f"{where}, column '{col}'")
-
-
-validate_config()
+OPTS = load_config()
 check_config_files()
-if config["assembly"]["mode"] == "per_sample":
-    # schema: cluster.multisplit is set automatically in per_sample mode
-    config["cluster"]["multisplit"] = True
-SHEET = load_samples(config["samples"])
-SAMPLES = SHEET.index.tolist()
+try:
+    SHEET = {
+        s.name: s
+        for s in read_sample_sheet(
+            OPTS.samples, OPTS.assembly.mode == "per_sample", OPTS.assembly.separator, config_source()
+        )
+    }
+except InputError as exc:
+    raise WorkflowError(str(exc)) from None
+SAMPLES = list(SHEET)
 
 
 wildcard_constraints:
     sample="|".join(re.escape(s) for s in SAMPLES),
+    preset="sr|map-ont|map-hifi|map-pb",
 
 
 def keep_bam(path):
     """BAM outputs are temporary unless mapping.keep_bam is true."""
-    return path if config["mapping"]["keep_bam"] else temp(path)
+    return path if OPTS.mapping.keep_bam else temp(path)
 
 
 def get_assemblies(wildcards):
     """Assembly FASTA files that filter_contigs reads (one, or one per sample)."""
-    if config["assembly"]["mode"] == "per_sample":
-        return SHEET["contigs"].tolist()
-    return [config["assembly"]["contigs"]]
+    if OPTS.assembly.mode == "per_sample":
+        return [s.contigs for s in SHEET.values()]
+    return [OPTS.assembly.contigs]
 
 
 def get_assembly_samples():
     """Sample prefixes for per_sample assemblies (empty list in coassembly mode)."""
-    return SAMPLES if config["assembly"]["mode"] == "per_sample" else []
+    return SAMPLES if OPTS.assembly.mode == "per_sample" else []
 
 
 def get_reads(wildcards):
     """Read files of one sample: [r1, r2], [r1] or [long]."""
-    row = SHEET.loc[wildcards.sample]
-    if row["long"]:
-        return [row["long"]]
-    return [row["r1"], row["r2"]] if row["r2"] else [row["r1"]]
+    return SHEET[wildcards.sample].reads
 
 
 def get_preset(wildcards):
     """minimap2 -x preset: the sheet's preset column, else the config default."""
-    row = SHEET.loc[wildcards.sample]
-    if row["preset"]:
-        return row["preset"]
-    return config["mapping"]["long_preset" if row["long"] else "default_preset"]
+    return SHEET[wildcards.sample].preset_for(OPTS.mapping.default_preset, OPTS.mapping.long_preset)
+
+
+def get_sample(wildcards):
+    """One sample's sheet row (for check_reads)."""
+    return dataclasses.asdict(SHEET[wildcards.sample])
+
+
+def get_index(wildcards):
+    """The minimap2 index built with this sample's preset (one index per preset in use)."""
+    return out("index", preset=get_preset(wildcards))
 
 
 def get_sample_depths(wildcards):
     """Per-sample depth files in sheet order (= depth matrix column order)."""
-    return expand("results/depth/{sample}.npz", sample=SAMPLES)
+    return [out("sample_depth", sample=s) for s in SAMPLES]
 
 
 def get_refine_inputs(wildcards):
     """Marker genes and depths for cluster.refine (nothing when it is off)."""
-    if not config["cluster"]["refine"]:
+    if not OPTS.cluster.refine:
         return {}
-    return {"markers": rules.markers.output.npz, "depth": rules.merge_depth.output.npz}
+    return {"markers": out("markers"), "depth": out("depth")}

@@ -3,11 +3,14 @@
 
 rule depth:
     input:
-        fasta=rules.filter_contigs.output.fasta,
-        bam=rules.map_reads.output.bam,
+        contigs=out("contigs"),
+        bams=rules.map_reads.output.bam,
         bai=rules.map_reads.output.bai,
     output:
-        npz="results/depth/{sample}.npz",
+        depth=out("sample_depth", sample="{sample}"),
+    params:
+        **params_of("depth"),
+        bam_samples=lambda wildcards: [wildcards.sample],
     log:
         "logs/depth/{sample}.log",
     benchmark:
@@ -19,14 +22,14 @@ rule depth:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/depth.py"
+        STAGE
 
 
 rule merge_depth:
     input:
-        npz=get_sample_depths,
+        sample_depth=get_sample_depths,
     output:
-        npz="results/depth/depth.npz",
+        depth=out("depth"),
     log:
         "logs/merge_depth.log",
     benchmark:
@@ -38,4 +41,4 @@ rule merge_depth:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/merge_depth.py"
+        STAGE

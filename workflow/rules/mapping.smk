@@ -3,14 +3,16 @@
 
 rule map_reads:
     input:
-        mmi=rules.index_contigs.output.mmi,
+        mmi=get_index,
         reads=get_reads,
+        # the read files were read to the end: a truncated gzip stops the run here
+        reads_checked=ancient(out("reads_checked", sample="{sample}")),
     output:
-        bam=keep_bam("results/mapping/{sample}.bam"),
-        bai=keep_bam("results/mapping/{sample}.bam.bai"),
+        bam=keep_bam(out("bam", sample="{sample}")),
+        bai=keep_bam(out("bam", sample="{sample}") + ".bai"),
     params:
         preset=get_preset,
-        extra=config["mapping"]["extra"],
+        extra=OPTS.mapping.extra,
     log:
         "logs/map_reads/{sample}.log",
     benchmark:
@@ -23,8 +25,8 @@ rule map_reads:
         f"{ENVS}/mapping.yaml"
     shell:
         # Sorted into {output.bam}.tmp, indexed, then renamed: an interrupted job
-        # never leaves a BAM under its final name.
-        "(minimap2 -a -x {params.preset} -t {threads} {params.extra} {input.mmi} {input.reads}"
+        # never leaves a BAM under its final name. pipefail: a failing minimap2 fails the job.
+        "set -o pipefail; (minimap2 -a -x {params.preset} -t {threads} {params.extra} {input.mmi} {input.reads}"
         " | samtools sort -@ {threads} -O bam -o {output.bam}.tmp -"
         " && samtools index -@ {threads} {output.bam}.tmp {output.bai}.tmp"
         " && mv {output.bai}.tmp {output.bai} && mv {output.bam}.tmp {output.bam}) 2> {log}"

@@ -1,15 +1,19 @@
 # Contigs: length filter (and multi-split renaming in per_sample mode), then one minimap2
-# index shared by every sample.
+# index per preset in use (the index's k-mer and window are the preset's).
 
 
 rule filter_contigs:
     input:
         assemblies=get_assemblies,
+        # validated first: a typo fails in seconds, not after mapping
+        checked=ancient(out("checked")),
     output:
-        fasta="results/contigs/contigs.fna.gz",
+        contigs=out("contigs"),
+        contigs_info=out("contigs_info"),
     params:
+        **params_of("contigs"),
         # per_sample mode: names become <sample><separator><contig>; [] in coassembly mode
-        samples=get_assembly_samples(),
+        assembly_samples=get_assembly_samples(),
     log:
         "logs/filter_contigs.log",
     benchmark:
@@ -21,20 +25,20 @@ rule filter_contigs:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/filter_contigs.py"
+        STAGE
 
 
 rule index_contigs:
     input:
-        fasta=rules.filter_contigs.output.fasta,
+        fasta=out("contigs"),
     output:
-        mmi="results/contigs/contigs.mmi",
+        mmi=out("index", preset="{preset}"),
     params:
-        extra=config["mapping"]["index_extra"],
+        extra=OPTS.mapping.index_extra,
     log:
-        "logs/index_contigs.log",
+        "logs/index_contigs/{preset}.log",
     benchmark:
-        "results/benchmarks/index_contigs.tsv"
+        "results/benchmarks/index_contigs/{preset}.tsv"
     # minimap2 -d uses at most 3 threads
     threads: 3
     resources:
@@ -43,6 +47,50 @@ rule index_contigs:
     conda:
         f"{ENVS}/mapping.yaml"
     shell:
-        # default k-mer/window: one index serves the sr, map-ont and map-hifi presets
-        "minimap2 -t {threads} {params.extra} -d {output.mmi}.tmp {input.fasta} 2> {log}"
+        # -x: the index keeps the preset's k-mer and window (a prebuilt index overrides
+        # the mapping's -x for them)
+        "minimap2 -x {wildcards.preset} -t {threads} {params.extra} -d {output.mmi}.tmp {input.fasta} 2> {log}"
         " && mv {output.mmi}.tmp {output.mmi}"
+
+
+rule check_inputs:
+    input:
+        assemblies=get_assemblies,
+        sample_sheet=OPTS.samples,
+    output:
+        checked=ancient(out("checked")),
+    params:
+        **params_of("check"),
+    log:
+        "logs/check_inputs.log",
+    benchmark:
+        "results/benchmarks/check_inputs.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        f"{ENVS}/latentbin.yaml"
+    script:
+        STAGE
+
+
+rule check_reads:
+    input:
+        reads=get_reads,
+    output:
+        reads_checked=out("reads_checked", sample="{sample}"),
+    params:
+        sample=get_sample,
+    log:
+        "logs/check_reads/{sample}.log",
+    benchmark:
+        "results/benchmarks/check_reads/{sample}.tsv"
+    threads: 2
+    resources:
+        mem_mb=1000,
+        runtime=120,
+    conda:
+        f"{ENVS}/latentbin.yaml"
+    script:
+        STAGE

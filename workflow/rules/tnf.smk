@@ -3,9 +3,9 @@
 
 rule tnf:
     input:
-        fasta=rules.filter_contigs.output.fasta,
+        contigs=out("contigs"),
     output:
-        npz="results/tnf/tnf.npz",
+        tnf=out("tnf"),
     log:
         "logs/tnf.log",
     benchmark:
@@ -17,4 +17,4 @@ rule tnf:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/tnf.py"
+        STAGE

@@ -3,11 +3,16 @@
 
 rule train_vae:
     input:
-        tnf=rules.tnf.output.npz,
-        depth=rules.merge_depth.output.npz,
+        tnf=out("tnf"),
+        depth=out("depth"),
     output:
-        model="results/vae/model.pt",
-        log_tsv="results/vae/train_log.tsv",
+        model=out("model"),
+        train_log=out("train_log"),
+        train_info=out("train_info"),
+    params:
+        **params_of("train"),
+        # not an output: it survives a failed or killed job, and the rerun resumes from it
+        checkpoint=out("checkpoint"),
     log:
         "logs/train_vae.log",
     benchmark:
@@ -23,16 +28,18 @@ rule train_vae:
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/train.py"
+        STAGE
 
 
 rule encode:
     input:
-        model=rules.train_vae.output.model,
-        tnf=rules.tnf.output.npz,
-        depth=rules.merge_depth.output.npz,
+        model=out("model"),
+        tnf=out("tnf"),
+        depth=out("depth"),
     output:
-        npz="results/vae/latent.npz",
+        latent=out("latent"),
+    params:
+        **params_of("encode"),
     log:
         "logs/encode.log",
     benchmark:
@@ -40,10 +47,10 @@ rule encode:
     threads: 4
     resources:
         # one forward pass: CPU is enough unless vae.device forces cuda
-        gpu=1 if config["vae"]["device"] == "cuda" else 0,
+        gpu=1 if OPTS.vae.device == "cuda" else 0,
         mem_mb=8000,
         runtime=60,
     conda:
         f"{ENVS}/latentbin.yaml"
     script:
-        f"{SCRIPTS}/encode.py"
+        STAGE

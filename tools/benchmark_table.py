@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Wall time per rule from Snakemake `benchmark:` files, as a Markdown table.
 
-    python scripts/benchmark_table.py results/benchmarks
+    python tools/benchmark_table.py results/benchmarks
 
 Each file holds one job (results/benchmarks/<rule>.tsv or <rule>/<sample>.tsv);
 jobs of the same rule are summed. Standard library only.

@@ -12,8 +12,8 @@ gold-standard contigs (any length):
   duplicated-marker count estimates (a complete second genome = 100 %)
 - foreign bp %        = 100 * foreign bp / bin bp (the "purity" view, for reference)
 
-    python scripts/dev/qc_vs_truth.py [--gene-mode auto] [--threads 2] [--out table.tsv]
-    python scripts/dev/qc_vs_truth.py --bins OUT/bins --out table.tsv   # a binner's own bins
+    python tools/qc_vs_truth.py [--gene-mode auto] [--threads 2] [--out table.tsv]
+    python tools/qc_vs_truth.py --bins OUT/bins --out table.tsv   # a binner's own bins
 
 With ``--bins DIR`` the bins are the FASTA files in DIR (one bin per file, e.g. latentbin's
 ``bins/``) instead of the constructed ones.

@@ -1,0 +1,145 @@
+"""Typed options, one frozen dataclass per config section, built from the validated config.
+
+The schema (``schema/config.schema.yaml``) is the one source of defaults: these classes
+have no defaults of their own, and ``tests/test_options.py`` checks that their fields are
+exactly the schema's keys. Each stage receives only the sections it uses.
+
+>>> from latentbin.config import load_config
+>>> opts = Options.from_config(load_config({"vae": {"epochs": 7}}))
+>>> opts.vae.epochs, opts.contigs.min_length, opts.seed
+(7, 2000, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class AssemblyOptions:
+    mode: str
+    contigs: str | None
+    separator: str
+
+
+@dataclass(frozen=True)
+class ContigOptions:
+    min_length: int
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    keep_bam: bool
+    default_preset: str
+    long_preset: str
+    extra: str
+    index_extra: str
+
+
+@dataclass(frozen=True)
+class DepthOptions:
+    statistic: str
+    trim_fraction: float
+    min_identity: float
+    min_mapq: int
+
+
+@dataclass(frozen=True)
+class VAEOptions:
+    latent: int
+    hidden: tuple[int, ...]
+    dropout: float
+    batch_size: int
+    batch_steps: tuple[int, ...]
+    batch_schedule: str
+    epochs: int
+    loss: str
+    alpha: float | None
+    beta: float
+    capacity: float
+    mse_ratio: float
+    variance: str
+    importance_samples: int
+    optimizer: str
+    learning_rate: float
+    device: str
+    checkpoint_every: int
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    method: str
+    max_steps: int
+    min_cluster_size: int
+    refine: bool
+    multisplit: bool
+
+
+@dataclass(frozen=True)
+class BinOptions:
+    min_bin_size: int
+
+
+@dataclass(frozen=True)
+class QCOptions:
+    builtin: bool
+    gene_mode: str
+    min_marker_coverage: float
+    checkm2: bool
+    checkm2_db: str | None
+    checkm2_download_dir: str
+    checkm2_extra: str
+
+
+#: config section -> its options class
+SECTIONS: dict[str, type] = {
+    "assembly": AssemblyOptions, "contigs": ContigOptions, "mapping": MappingOptions, "depth": DepthOptions,
+    "vae": VAEOptions, "cluster": ClusterOptions, "bins": BinOptions, "qc": QCOptions,
+}
+
+
+def _section(cls: type, values: Mapping[str, Any]) -> Any:
+    kwargs = {f.name: tuple(values[f.name]) if isinstance(values[f.name], list) else values[f.name]
+              for f in fields(cls)}
+    return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The whole validated config, typed. Top-level keys: ``samples``, ``seed``,
+    ``threads``, ``gold_standard``; one attribute per section."""
+
+    samples: str
+    seed: int
+    threads: int
+    gold_standard: str | None
+    assembly: AssemblyOptions
+    contigs: ContigOptions
+    mapping: MappingOptions
+    depth: DepthOptions
+    vae: VAEOptions
+    cluster: ClusterOptions
+    bins: BinOptions
+    qc: QCOptions
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> "Options":
+        """Build from a config validated by :func:`latentbin.config.validate` (defaults filled)."""
+        top = {k: cfg[k] for k in ("samples", "seed", "threads", "gold_standard")}
+        return cls(**top, **{name: _section(kind, cfg[name]) for name, kind in SECTIONS.items()})
+
+    def section(self, name: str) -> Any:
+        """One section's options (or a top-level value such as ``seed``) by name."""
+        return getattr(self, name)
+
+
+def plain(value: Any) -> Any:
+    """Options (or a section) as plain JSON-able values, for Snakemake params and run records."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value

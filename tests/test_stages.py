@@ -1,0 +1,79 @@
+"""The stage table is the one owner of the chain: the Snakemake rules use its file
+names and option sections, `latentbin run` and the subcommands are built from it."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from latentbin.stages import BY_RULE, EXTERNAL, EXTRAS, LAYOUT, STAGES, chain
+from tests.helpers import options
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "workflow" / "rules"
+
+
+def rule_blocks():
+    """{rule name: its text} of every rule in workflow/rules/*.smk."""
+    blocks = {}
+    for path in RULES.glob("*.smk"):
+        text = path.read_text()
+        for match in re.finditer(r"^( *)rule (\w+):\n((?:\1 +.*\n|\s*\n)+)", text, re.M):
+            blocks[match.group(2)] = match.group(3)
+    return blocks
+
+
+def names_in(block, section):
+    """Keyword names listed under `section:` of a rule block."""
+    m = re.search(rf"^( +){section}:\n((?:\1    .*\n)+)", block, re.M)
+    if not m:
+        return set()
+    return set(re.findall(r"^ +(\w+)=", m.group(2), re.M))
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
+def test_each_stage_has_a_rule_with_its_keys(stage):
+    blocks = rule_blocks()
+    assert stage.rule in blocks, f"no rule {stage.rule} for stage {stage.name}"
+    block = blocks[stage.rule]
+    assert "script:" in block and "STAGE" in block, f"rule {stage.rule} does not run scripts/run_stage.py"
+    outputs = names_in(block, "output")
+    expected = set(stage.outputs)
+    if stage.rule == "depth":  # per sample in the workflow: sample_depth under the key depth
+        expected = {"depth"}
+    assert outputs == expected, (stage.rule, outputs)
+    inputs = names_in(block, "input")
+    assert inputs <= set(stage.inputs + stage.optional) | {"bai", "checked"}, (stage.rule, inputs)
+    for key in stage.outputs:
+        assert f'out("{key}"' in block or stage.rule == "depth", f"rule {stage.rule}: output {key} not from LAYOUT"
+    if stage.options:
+        assert '**params_of("' + stage.name + '")' in block, f"rule {stage.rule} does not pass its options as params"
+
+
+def test_keys_are_known():
+    for stage in STAGES:
+        for key in stage.inputs + stage.optional + stage.outputs:
+            assert key in LAYOUT or key in EXTERNAL or key in EXTRAS or key in ("sample_sheet", "reads"), key
+
+
+def test_no_rule_names_a_results_path_by_hand():
+    for path in RULES.glob("*.smk"):
+        for line in path.read_text().splitlines():
+            if '"results/' in line:
+                assert "benchmark" in line or "benchmarks/" in line, f"{path.name}: {line.strip()}"
+
+
+def test_chain_depends_on_options():
+    names = [s.name for s in chain(options())]
+    assert names[:3] == ["contigs", "tnf", "depth"] and "markers" in names and "score" not in names
+    assert "markers" not in [s.name for s in chain(options({"cluster": {"refine": False}}))]
+    assert "score" in [s.name for s in chain(options({"gold_standard": "g.tsv"}))]
+    assert all(s.rule in BY_RULE for s in STAGES)
+
+
+def test_rule_scripts_are_one_adapter():
+    scripts = sorted(p.name for p in (ROOT / "scripts").iterdir() if p.suffix == ".py")
+    assert scripts == ["run_stage.py"]
+    tree = ast.parse((ROOT / "scripts" / "run_stage.py").read_text())
+    assert len([n for n in tree.body if isinstance(n, ast.Expr)]) == 2  # docstring + one call
