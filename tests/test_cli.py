@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -15,23 +14,6 @@ from tests.helpers import REPO, write_fasta
 EXAMPLE = REPO / "resources" / "example"
 needs_tools = pytest.mark.skipif(shutil.which("minimap2") is None or shutil.which("samtools") is None,
                                  reason="minimap2/samtools not installed (apt-get install minimap2 samtools)")
-
-
-@pytest.fixture(scope="module")
-def mapped(tmp_path_factory):
-    """The example's contigs and one sorted, indexed BAM per sample."""
-    out = tmp_path_factory.mktemp("mapped")
-    bams = []
-    for line in (EXAMPLE / "samples.tsv").read_text().splitlines()[1:]:
-        sample, r1, r2 = line.split("\t")[:3]
-        bam = out / f"{sample}.bam"
-        mm = subprocess.Popen(["minimap2", "-t", "2", "-ax", "sr", str(EXAMPLE / "contigs.fna.gz"),
-                               str(EXAMPLE / r1), str(EXAMPLE / r2)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        subprocess.run(["samtools", "sort", "-o", str(bam), "-"], stdin=mm.stdout, check=True, capture_output=True)
-        assert mm.wait() == 0
-        subprocess.run(["samtools", "index", str(bam)], check=True)
-        bams.append(bam)
-    return EXAMPLE / "contigs.fna.gz", bams
 
 
 @pytest.mark.slow

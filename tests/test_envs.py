@@ -17,7 +17,7 @@ ENV_FILES = sorted((ROOT / "envs").glob("*.yaml"))
 # "name =1.2", "name ==1.2.3", "name=1.2" with an optional "=build" string.
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*==?\s*(?P<version>\d[\w.]*)(=\S+)?$")
 # PyPI names whose conda-forge package is called differently.
-CONDA_NAME = {"torch": "pytorch"}
+CONDA_NAME = {"matplotlib": "matplotlib-base", "torch": "pytorch"}
 
 
 def load_env(path: Path) -> dict:

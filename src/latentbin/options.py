@@ -130,7 +130,10 @@ class Options:
         return cls(**top, **{name: _section(kind, cfg[name]) for name, kind in SECTIONS.items()})
 
     def section(self, name: str) -> Any:
-        """One section's options (or a top-level value such as ``seed``) by name."""
+        """One section's options (or a top-level value such as ``seed``) by name;
+        ``config`` is the whole config as plain values (for the report)."""
+        if name == "config":
+            return plain(self)
         return getattr(self, name)
 
 

@@ -359,11 +359,12 @@ def summary(p: Paths, *, threads: int = 1) -> None:
         print(text, flush=True)
 
 
-def report(p: Paths, *, gold_standard: str | None, threads: int = 1) -> None:
-    """The run report -> ``report.html`` (built from the results folder of ``summary``)."""
+def report(p: Paths, *, config: dict, threads: int = 1) -> None:
+    """The run report -> ``report.html`` (built from the results folder of ``summary``;
+    ``config``: the run's whole config, for the values that differ from the defaults)."""
     from .report import build_report
 
-    build_report(Path(p.summary).parent, p.report, gold_standard=gold_standard)
+    build_report(Path(p.summary).parent, p.report, gold_standard=config.get("gold_standard"), config=config)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -425,7 +426,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("summary", "summary", ("bins", "clusters", "depth"), ("summary",), (), summary,
           optional=("qc", "checkm2", "score"), help="per-bin summary table with quality tiers"),
     Stage("report", "report", ("summary", "clusters", "latent", "train_log", "depth"), ("report",),
-          ("gold_standard",), report, optional=("score",), help="the HTML run report"),
+          ("config",), report, optional=("score", "unbinned"), help="the HTML run report"),
 )
 BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}
 BY_RULE: dict[str, Stage] = {s.rule: s for s in STAGES}

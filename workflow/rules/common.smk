@@ -51,7 +51,7 @@ def load_config():
 
 
 def out(key, **wildcards):
-    """results/ path of a stage file (latentbin.stages.LAYOUT, the one table of names)."""
+    """Path of a stage file under results/ (latentbin.stages.LAYOUT, the one table of names)."""
     return results_path(key, RESULTS, **wildcards)
 
 
