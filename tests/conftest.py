@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SHARED
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "resources" / "example"
 
@@ -35,3 +37,13 @@ def mapped(tmp_path_factory):
     out = tmp_path_factory.mktemp("mapped")
     bams = [map_reads(EXAMPLE / "contigs.fna.gz", [r1, r2], out / f"{s}.bam") for s, r1, r2 in example_samples()]
     return EXAMPLE / "contigs.fna.gz", bams
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``shared`` need the development data (tests.helpers.SHARED)."""
+    if SHARED.is_dir():
+        return
+    skip = pytest.mark.skip(reason=f"needs the development data at {SHARED} (set LATENTBIN_SHARED)")
+    for item in items:
+        if "shared" in item.keywords:
+            item.add_marker(skip)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+#: the development data (genomes, simulator, reference scorer): the one setting for tests
+#: marked ``shared``; they are skipped where it is absent
+SHARED = Path(os.environ.get("LATENTBIN_SHARED", REPO.parent / "shared"))
 
 
 def write_fasta(path: Path, records: list[tuple[str, str]], width: int = 60) -> Path:

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from latentbin.markers import ContigMarkers, find_markers, quality
 from latentbin.refine import refine
@@ -53,16 +54,13 @@ def test_refine_leaves_clean_clusters_alone():
     np.testing.assert_array_equal(refine(clean, latent, depth, lengths, found), clean)
 
 
+@pytest.mark.shared
 def test_find_markers_on_real_genome_slice():
     import gzip
 
     from tests.helpers import SHARED
 
     path = SHARED / "data" / "genomes" / "Escherichia_coli_W3110.fna.gz"
-    if not path.exists():
-        import pytest
-
-        pytest.skip("../shared/data/genomes is not beside the repo")
     seq = b"".join(l.strip() for l in gzip.open(path) if not l.startswith(b">"))[:1_500_000].upper()
     records = [(f"c{i}", seq[i : i + 50_000]) for i in range(0, len(seq), 50_000)]
     found = find_markers(records, threads=2)

@@ -5,15 +5,16 @@ import json
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.helpers import SHARED
 from sklearn.metrics import adjusted_rand_score
 
 from latentbin.errors import InputError
 from latentbin.score import PRECISIONS, RECALLS, read_clusters, read_gold, read_score, score, score_files
 
-TOOL = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score_bins.py"
+TOOL = SHARED / "tools" / "score_bins.py"
 
 
 def write_gold(path, rows):
@@ -96,7 +97,7 @@ def random_case(tmp_path, seed, n_genomes=8, n_contigs=400):
     return tmp_path / "gold.tsv", tmp_path / "clusters.tsv"
 
 
-@pytest.mark.skipif(not TOOL.is_file(), reason="../shared/tools/score_bins.py is not there")
+@pytest.mark.shared
 @pytest.mark.parametrize("seed,min_contig,min_bin_bp", [(1, 0, 0), (2, 2000, 0), (3, 10000, 0), (4, 2000, 300000)])
 def test_agrees_with_shared_score_bins(tmp_path, seed, min_contig, min_bin_bp):
     gold, clusters = random_case(tmp_path, seed)

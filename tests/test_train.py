@@ -132,3 +132,14 @@ def test_device_choice():
     if not torch.cuda.is_available():
         with pytest.raises(InputError, match="no CUDA GPU"):
             pick_device("cuda")
+
+
+def test_progress_is_one_log_line_per_block_of_epochs(caplog):
+    import logging
+
+    depth, tnf, lengths = data()
+    caplog.set_level(logging.INFO, logger="latentbin.train")
+    train_vae(depth, tnf, lengths, options({"vae": {**SMALL["vae"], "epochs": 40}}).vae, 1, device="cpu")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch ")]
+    assert len(lines) == 20 and lines[0].startswith("epoch 2/40") and lines[-1].startswith("epoch 40/40")
+    assert all("s/epoch" in line and "s left" in line for line in lines)

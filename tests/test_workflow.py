@@ -326,3 +326,13 @@ def test_a_failing_rule_shows_its_one_line_cause(tmp_path):
     assert proc.returncode != 0
     assert "latentbin: error:" in proc.output and "invalid sequence character 'X'" in proc.output
     assert "Traceback" not in proc.output
+
+
+def test_a_configfile_replaces_the_shipped_example_config(shipped):
+    """A --configfile that omits gold_standard is not scored against the example's (the
+    shipped config/config.yaml sets one): the user's file replaces it, keys default."""
+    own = {"samples": "config/samples.tsv", "assembly": {"contigs": "resources/example/contigs.fna.gz"}}
+    (shipped / "mine.yaml").write_text(yaml.safe_dump(own))
+    mine = job_stats(snakemake("-n", "--cores", "2", "--configfile", "mine.yaml", cwd=shipped).output)
+    assert "score_bins" not in mine and mine["summary"] == 1
+    assert job_stats(snakemake("-n", "--cores", "2", cwd=shipped).output)["score_bins"] == 1

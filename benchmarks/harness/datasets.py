@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import gzip
 import subprocess
 from pathlib import Path
 
@@ -76,39 +75,12 @@ def resolve(name_or_path: str, work: Path, data: str | None = None) -> Dataset:
 
 
 def filter_contigs(src: Path, out: Path, min_length: int) -> tuple[int, int]:
-    """Write contigs >= ``min_length`` bp (uncompressed, one line per sequence).
+    """Contigs >= ``min_length`` bp into ``out`` by the package's own filter
+    (``latentbin.contigs.filter_fasta``); skipped when ``out`` is newer than ``src``.
+    Returns (contigs, bp) kept."""
+    from latentbin.contigs import filter_fasta, read_names_lengths
 
-    Skips the work when ``out`` is newer than ``src``. Returns (contigs, bp) kept.
-    """
-    if out.exists() and out.stat().st_mtime >= src.stat().st_mtime:
-        n = bp = 0
-        with open(out) as fh:
-            for line in fh:
-                if line.startswith(">"):
-                    n += 1
-                else:
-                    bp += len(line.strip())
-        return n, bp
-    opener = gzip.open if src.suffix == ".gz" else open
-    tmp = out.with_suffix(".tmp")
-    n = bp = 0
-    with opener(src, "rt") as fh, open(tmp, "w") as dst:
-        name, seq = None, []
-
-        def flush() -> None:
-            nonlocal n, bp
-            s = "".join(seq)
-            if name is not None and len(s) >= min_length:
-                dst.write(f">{name}\n{s}\n")
-                n += 1
-                bp += len(s)
-
-        for line in fh:
-            if line.startswith(">"):
-                flush()
-                name, seq = line[1:].split()[0], []
-            else:
-                seq.append(line.strip())
-        flush()
-    tmp.replace(out)
-    return n, bp
+    if not (out.exists() and out.stat().st_mtime >= src.stat().st_mtime):
+        filter_fasta([src], out, min_length)
+    _, lengths = read_names_lengths(out)
+    return len(lengths), int(lengths.sum())

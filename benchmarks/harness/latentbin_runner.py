@@ -1,10 +1,11 @@
-"""latentbin stage by stage through its CLI, each stage timed on its own.
+"""latentbin stage by stage through its CLI, each stage timed in its own process.
 
-Stages (contract CLI): depth, tnf, train, encode, markers (when the CLI has it: the
-marker genes that cluster refinement uses), cluster, bins (the BAMs-to-bins time is
-their sum), then qc (reported apart: the peers do no QC).
+The stages, their order, their files and their command-line flags all come from the
+package (``latentbin.stages.STAGES`` and ``latentbin.cli.PATH_FLAGS``): the harness keeps
+no list of its own. The binning stages (BAMs to bins) are timed; ``qc`` is run and
+reported apart (the peers do no QC).
 
-``resume`` (stage -> measure dict of an earlier run) skips a stage whose output exists
+``resume`` (stage -> measure dict of an earlier run) skips a stage whose outputs exist
 and reuses its measure, so a run that failed late does not retrain.
 """
 from __future__ import annotations
@@ -14,10 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from latentbin.cli import PATH_FLAGS
+from latentbin.stages import LAYOUT, chain
+
 from .peers import Run
 from .timing import Measure, run_timed
 
-BINNING_STAGES = ("depth", "tnf", "train", "encode", "markers", "cluster", "bins")
+#: stages after the bins that the BAMs-to-bins time leaves out
+AFTER_BINS = ("qc", "score", "summary", "report")
 
 
 def latentbin_cmd(exe: str | None = None) -> list[str]:
@@ -30,13 +35,6 @@ def latentbin_cmd(exe: str | None = None) -> list[str]:
     return [sys.executable, "-c", "import sys; from latentbin.cli import main; sys.exit(main())"]
 
 
-def has_subcommand(cmd: list[str], name: str) -> bool:
-    try:
-        return subprocess.run([*cmd, name, "--help"], capture_output=True, timeout=120).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
 def _version(cmd: list[str]) -> str:
     try:
         p = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=120)
@@ -45,59 +43,60 @@ def _version(cmd: list[str]) -> str:
         return ""
 
 
+def stage_args(stage, files: dict, extras: dict) -> list[str]:
+    """A stage's command-line arguments from its keys (the flags of ``latentbin.cli``)."""
+    args = [stage.name]
+    for key in stage.inputs + stage.optional + stage.outputs:
+        if key not in files:
+            continue
+        flag = "--out" if key == stage.outputs[0] else PATH_FLAGS[key][0]
+        value = files[key]
+        args += [flag, *(map(str, value) if isinstance(value, (list, tuple)) else [str(value)])]
+    for key, value in extras.items():
+        if key in ("bam_samples",) and stage.name == "depth":
+            args += [PATH_FLAGS[key][0], *value]
+    return args
+
+
 def run_latentbin(contigs: Path, bams: list[Path], samples: list[str], out: Path, threads: int,
                   epochs: int | None = None, device: str = "cpu", seed: int = 1,
                   config: Path | None = None, exe: str | None = None, qc: bool = True,
                   nice: int = 10, resume: dict | None = None) -> Run:
-    """Run every stage; stop at the first failing one and report its error."""
+    """Run the chain's stages from depth to bins (+ qc); stop at the first failing one.
+
+    ``contigs`` are already length-filtered (the chain's ``contigs`` stage is skipped)."""
+    from latentbin.config import load_layers
+    from latentbin.options import Options
+
     out.mkdir(parents=True, exist_ok=True)
     lb = latentbin_cmd(exe)
-    common = ["--threads", str(threads)] + (["--config", str(config)] if config else [])
-    f = {k: out / v for k, v in dict(depth="depth.npz", tnf="tnf.npz", model="model.pt",
-                                     log="train_log.tsv", latent="latent.npz",
-                                     markers="markers.npz", clusters="clusters.tsv", bins="bins",
-                                     qc="qc.tsv").items()}
-    if f["bins"].exists():
-        shutil.rmtree(f["bins"])
-    train = ["train", "--tnf", f["tnf"], "--depth", f["depth"], "--out", f["model"],
-             "--log", f["log"], "--device", device, "--seed", str(seed)]
-    if epochs:
-        train += ["--epochs", str(epochs)]
-    stages = {
-        "depth": ["depth", "--contigs", contigs, "--bam", *bams, "--out", f["depth"],
-                  "--samples", *samples],
-        "tnf": ["tnf", "--contigs", contigs, "--out", f["tnf"]],
-        "train": train,
-        "encode": ["encode", "--model", f["model"], "--tnf", f["tnf"], "--depth", f["depth"],
-                   "--out", f["latent"], "--device", device],
-        "markers": ["markers", "--contigs", contigs, "--out", f["markers"]],
-        "cluster": ["cluster", "--latent", f["latent"], "--markers", f["markers"], "--depth", f["depth"],
-                    "--out", f["clusters"], "--device", device],
-        "bins": ["bins", "--clusters", f["clusters"], "--contigs", contigs, "--outdir", f["bins"]],
-    }
-    if not has_subcommand(lb, "markers"):  # CLI without refinement: plain clustering
-        del stages["markers"]
-        stages["cluster"] = ["cluster", "--latent", f["latent"], "--out", f["clusters"], "--device", device]
-    if qc:
-        stages["qc"] = ["qc", "--bins", f["bins"], "--out", f["qc"]]
+    overrides = {"seed": seed, "vae": {"device": device, **({"epochs": epochs} if epochs else {})}}
+    opts = Options.from_config(load_layers([config] if config else [], overrides))
+    files: dict = {k: out / v for k, v in LAYOUT.items() if "{" not in v}
+    files.update(contigs=contigs, bams=list(bams))
+    if files["bins"].exists():
+        shutil.rmtree(files["bins"])
+    common = ["--threads", str(threads), "--seed", str(seed)] + (["--config", str(config)] if config else [])
     run = Run("latentbin", [], version=_version(lb))
-    outputs = {"depth": "depth", "tnf": "tnf", "train": "model", "encode": "latent", "markers": "markers"}
-    for stage, args in stages.items():
-        old = (resume or {}).get(stage)
-        if old and old.get("ok") and stage in outputs and f[outputs[stage]].exists():
+    stages = [s for s in chain(opts) if s.name != "contigs" and (s.name not in AFTER_BINS or (qc and s.name == "qc"))]
+    for stage in stages:
+        old = (resume or {}).get(stage.name)
+        if old and old.get("ok") and all(Path(files[k]).exists() for k in stage.outputs):
             run.measures.append(Measure(**{k: old[k] for k in ("name", "wall_s", "cpu_s", "max_rss_mb",
                                                                 "rc", "error", "log")}))
             continue
-        cmd = lb + [str(a) for a in args] + common
-        m = run_timed(cmd, stage, out / "logs" / f"{stage}.log", nice=nice)
+        args = stage_args(stage, files, {"bam_samples": samples})
+        if "vae" in stage.options:
+            args += ["--device", device] + (["--epochs", str(epochs)] if epochs and stage.name == "train" else [])
+        m = run_timed(lb + args + common, stage.name, out / "logs" / f"{stage.name}.log", nice=nice)
         run.measures.append(m)
         if m.ok:
             continue
-        if stage == "qc":  # QC is not binning: keep the bins, report the error beside them
+        if stage.name == "qc":  # QC is not binning: keep the bins, report the error beside them
             run.steps["qc_error"] = m.error
         else:
-            run.error = f"stage {stage} failed: {m.error}"
+            run.error = f"stage {stage.name} failed: {m.error}"
         break
-    if f["clusters"].exists() and "cluster" in [m.name for m in run.measures if m.ok]:
-        run.bins = f["clusters"]
+    if files["clusters"].exists() and "cluster" in [m.name for m in run.measures if m.ok]:
+        run.bins = files["clusters"]
     return run

@@ -167,6 +167,8 @@ def _add_stage_parser(sub, stage, fmt) -> None:
 
 # ----------------------------------------------------------------------------- run, check, report
 RUN_SECTIONS = ("contigs", "assembly", "depth", "vae", "cluster", "bins", "qc")
+#: stages with a command of their own below (check, report) or only in the workflow (check_reads)
+DEDICATED = ("check", "check_reads", "report")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -249,7 +251,7 @@ def argument_parser() -> argparse.ArgumentParser:
     from .stages import STAGES
 
     for stage in STAGES:
-        if stage.name != "report":
+        if stage.name not in DEDICATED:
             _add_stage_parser(sub, stage, fmt)
 
     p = sub.add_parser("run", formatter_class=fmt, help="all stages: contigs + BAMs -> bins, QC, report "
