@@ -142,3 +142,14 @@ def test_fragments_found_by_search_merge(tmp_path):
     hits = search_markers(prots, min_coverage=0.3)
     assert len(hits) == 2
     assert count_markers(hits) == {"Ribosomal_L3": 1}
+
+
+def test_universal_set_ships_with_its_licence():
+    from latentbin.markers import (N_UNIVERSAL_PROFILES, archaeal_marker_names, load_hmms, universal_hmm_path,
+                                   universal_marker_names)
+
+    hmms = load_hmms(universal_hmm_path())
+    assert len(hmms) == N_UNIVERSAL_PROFILES == len(universal_marker_names())
+    assert all(h.cutoffs.trusted_available() for h in hmms)
+    assert len(archaeal_marker_names()) == 45
+    assert "CC0" in (universal_hmm_path().parent / "UNIVERSAL_LICENSE.txt").read_text()

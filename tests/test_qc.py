@@ -11,8 +11,9 @@ import pytest
 from latentbin.config import load_config
 from latentbin.errors import InputError
 from latentbin.markers import marker_names
-from latentbin.qc import (QC_COLUMNS, assembly_stats, builtin_qc, estimate, list_bins, qc_records, run_qc,
-                          sequence_stats)
+from latentbin.markers import ARCHAEAL_FROM_BACTERIAL, archaeal_marker_names, domain_estimate
+from latentbin.qc import (QC_COLUMNS, assembly_stats, builtin_qc, cc_tier, estimate, list_bins, mimag_tier, qc_records,
+                          run_qc, sequence_stats)
 
 try:  # tests/ may or may not be a package
     from .test_markers import contig_with, random_dna, write_fasta
@@ -121,3 +122,43 @@ def test_real_genome_is_complete_and_clean():
     assert 0.85 < row["coding_density"] < 0.97
     mixed = qc_records("mix", g27 + contigs("Helicobacter_pylori_Puno120.fna.gz", "puno"), gene_mode="auto")
     assert mixed["contamination"] > 75
+
+
+def test_tiers_follow_mimag():
+    rna = {"5S": 1, "16S": 1, "23S": 1}
+    assert mimag_tier(90.5, 4.9, rna, 18) == "high"
+    assert mimag_tier(90.0, 0.0, rna, 20) == "medium"  # MIMAG: > 90
+    assert mimag_tier(95.0, 1.0, {**rna, "23S": 0}, 20) == "medium"
+    assert mimag_tier(95.0, 1.0, rna, 17) == "medium"
+    assert mimag_tier(95.0, 1.0, None, None) == "unknown"
+    assert mimag_tier(60.0, 1.0, None, None) == "medium"  # RNA genes only decide high
+    assert mimag_tier(49.9, 0.0, rna, 20) == cc_tier(49.9, 0.0) == "low"
+    assert cc_tier(95.0, 9.99) == "medium" and cc_tier(95.0, 10.0) == "low" and cc_tier(None, 1.0) == "unknown"
+
+
+def test_domain_choice_from_markers():
+    bac_all = {m: 1 for m in marker_names()}
+    uni_all = {m: 1 for m in archaeal_marker_names() if not m.startswith("bac:")}
+    est = domain_estimate(bac_all, uni_all)
+    assert (est.domain, est.completeness, est.n_markers) == ("bacteria", 1.0, 107)
+    # an archaeon: the universal markers and the 14 shared ones, few bacterial-only markers
+    arc_bac = {m: 1 for m in ARCHAEAL_FROM_BACTERIAL}
+    est = domain_estimate(arc_bac, uni_all)
+    assert (est.domain, est.completeness, est.n_markers) == ("archaea", 1.0, 45)
+    assert est.bac_completeness == pytest.approx(14 / 107)
+    # too few markers to tell: bacterial set
+    assert domain_estimate({}, {"Ribosomal_L1": 1}).domain == "bacteria"
+    # a duplicated universal marker is archaeal contamination
+    assert domain_estimate(arc_bac, {**uni_all, "Ribosomal_L1": 2}).contamination == pytest.approx(1 / 45)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED / "data/genomes").is_dir(), reason="needs ../shared/data/genomes")
+def test_archaeon_is_read_with_the_archaeal_set():
+    """Methanobrevibacter ruminantium (complete genome): 29 % with the bacterial set before."""
+    with gzip.open(SHARED / "data/genomes/Methanobrevibacter_ruminantium_M1.fna.gz", "rt") as fh:
+        seq = "".join(line.strip() for line in fh if not line.startswith(">")).upper().encode()
+    row = qc_records("mru", [(f"c{i}", seq[i:i + 50000]) for i in range(0, len(seq), 50000)], gene_mode="auto",
+                     rna=False)
+    assert row["domain"] == "archaea" and row["completeness"] > 90 and row["contamination"] < 5
+    assert row["bac_completeness"] < 40 and row["mimag_tier"] == "unknown" and row["cc_tier"] == "high"

@@ -53,7 +53,7 @@ def test_each_stage_has_a_rule_with_its_keys(stage):
 
 def test_keys_are_known():
     for stage in STAGES:
-        for key in stage.inputs + stage.optional + stage.outputs:
+        for key in stage.inputs + stage.optional + stage.scratch + stage.outputs:
             assert key in LAYOUT or key in EXTERNAL or key in EXTRAS or key in ("sample_sheet", "reads"), key
 
 

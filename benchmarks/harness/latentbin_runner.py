@@ -46,7 +46,7 @@ def _version(cmd: list[str]) -> str:
 def stage_args(stage, files: dict, extras: dict) -> list[str]:
     """A stage's command-line arguments from its keys (the flags of ``latentbin.cli``)."""
     args = [stage.name]
-    for key in stage.inputs + stage.optional + stage.outputs:
+    for key in stage.inputs + stage.optional + stage.scratch + stage.outputs:
         if key not in files:
             continue
         flag = "--out" if key == stage.outputs[0] else PATH_FLAGS[key][0]

@@ -133,7 +133,7 @@ def _stage_command(stage_name: str) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
         stage = BY_NAME[stage_name]
         opts = options(args)
-        keys = stage.inputs + stage.optional + stage.outputs + _extras(stage)
+        keys = stage.inputs + stage.optional + stage.scratch + stage.outputs + _extras(stage)
         paths = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
         if stage.name == "depth" and bool(paths.get("bams")) == bool(paths.get("depth_table")):
             raise InputError("give either --bam (one BAM per sample) or --table (a depth TSV), not both or neither")
@@ -151,7 +151,7 @@ def _add_stage_parser(sub, stage, fmt) -> None:
     p = sub.add_parser(stage.name, help=stage.help, description=stage.help, formatter_class=fmt)
     files = p.add_argument_group("files")
     first_out = stage.outputs[0]
-    for key in stage.inputs + stage.optional + _extras(stage) + stage.outputs:
+    for key in stage.inputs + stage.optional + stage.scratch + _extras(stage) + stage.outputs:
         flag, nargs, text = PATH_FLAGS[key]
         flags = ["--out", flag] if key == first_out else [flag]
         if key == "bins" and key == first_out:

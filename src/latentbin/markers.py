@@ -251,6 +251,104 @@ def quality(counts: np.ndarray) -> tuple[float, float]:
     return float(present.sum() / n), float(np.clip(counts - 1, 0, None).sum() / n)
 
 
+# ----------------------------------------------------------------- domain-aware QC sets
+#: Markers of the bacterial set that archaea carry as single-copy genes too (ribosomal
+#: protein L10/P0, PGK, the SRP receptor FtsY, KsgA/Dim1 and ten aminoacyl-tRNA synthetase
+#: subunits: genes of the universal translation machinery). Together with the universal
+#: Pfam set (``data/universal.hmm``) they form the archaeal set.
+ARCHAEAL_FROM_BACTERIAL: tuple[str, ...] = (
+    "PGK", "Ribosomal_L10", "TIGR00064", "TIGR00234", "TIGR00344", "TIGR00392", "TIGR00408",
+    "TIGR00414", "TIGR00422", "TIGR00435", "TIGR00442", "TIGR00468", "TIGR00471", "TIGR00755")
+#: Universal-set profiles left out of the archaeal set: Pfam's ribosomal_L24 (KOW-type
+#: bacterial L24) does not reach its trusted cutoff on archaeal L24.
+NOT_ARCHAEAL: tuple[str, ...] = ("ribosomal_L24",)
+N_UNIVERSAL_PROFILES = 32
+#: A bin is read as archaeal when it has >= this many archaeal-set markers ...
+DOMAIN_MIN_MARKERS = 5
+#: ... and its bacterial completeness is below this fraction of its archaeal completeness
+#: (complete bacteria: ~1.0; complete archaea: 0.3-0.4 on the dev genomes).
+DOMAIN_RATIO = 0.6
+
+
+def universal_hmm_path() -> Path:
+    """Path of the shipped universal (bacteria + archaea) Pfam profiles."""
+    return Path(str(resources.files("latentbin").joinpath("data").joinpath("universal.hmm")))
+
+
+def _thread_universal_hmms() -> list[pyhmmer.plan7.HMM]:
+    hmms = getattr(_local, "universal", None)
+    if hmms is None:
+        hmms = _local.universal = load_hmms(universal_hmm_path())
+        if len(hmms) != N_UNIVERSAL_PROFILES:
+            raise ValueError(f"bug: {universal_hmm_path()} holds {len(hmms)} profiles, expected {N_UNIVERSAL_PROFILES}")
+    return hmms
+
+
+@lru_cache(maxsize=1)
+def universal_marker_names() -> tuple[str, ...]:
+    """Names of the 32 universal Pfam profiles (one marker each)."""
+    return tuple(sorted(_name(h.name) for h in load_hmms(universal_hmm_path())))
+
+
+@lru_cache(maxsize=1)
+def archaeal_marker_names() -> tuple[str, ...]:
+    """The archaeal set: universal Pfam markers (less ``NOT_ARCHAEAL``) + ``ARCHAEAL_FROM_BACTERIAL``."""
+    return tuple(sorted([m for m in universal_marker_names() if m not in NOT_ARCHAEAL])
+                 + [f"bac:{m}" for m in ARCHAEAL_FROM_BACTERIAL])
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEstimate:
+    """Completeness/contamination (fractions) from each set and the set the bin is read with.
+
+    ``domain``: ``bacteria`` or ``archaea``; ``completeness``/``contamination``/``n_*``
+    are those of the chosen set."""
+
+    domain: str
+    completeness: float
+    contamination: float
+    n_markers: int
+    n_found: int
+    n_multi: int
+    bac_completeness: float
+    bac_contamination: float
+    arc_completeness: float
+    arc_contamination: float
+
+
+def archaeal_counts(bac: dict[str, int], uni: dict[str, int]) -> np.ndarray:
+    """Copies of each archaeal-set marker (order of :func:`archaeal_marker_names`)."""
+    out = []
+    for m in archaeal_marker_names():
+        out.append(bac.get(m[4:], 0) if m.startswith("bac:") else uni.get(m, 0))
+    return np.array(out, dtype=np.int64)
+
+
+def domain_estimate(bac: dict[str, int], uni: dict[str, int]) -> DomainEstimate:
+    """Read a bin with the bacterial (107) or the archaeal (45) set, from its markers.
+
+    Archaeal when at least ``DOMAIN_MIN_MARKERS`` archaeal-set markers are present and
+    bacterial completeness < ``DOMAIN_RATIO`` x archaeal completeness: archaea (and no
+    bacterium) lack most bacteria-only markers while carrying the universal ones.
+    """
+    b = np.array([bac.get(m, 0) for m in marker_names()], dtype=np.int64)
+    a = archaeal_counts(bac, uni)
+    bc, bx = quality(b)
+    ac, ax = quality(a)
+    archaeal = int((a > 0).sum()) >= DOMAIN_MIN_MARKERS and bc < DOMAIN_RATIO * ac
+    chosen = a if archaeal else b
+    comp, cont = (ac, ax) if archaeal else (bc, bx)
+    return DomainEstimate("archaea" if archaeal else "bacteria", comp, cont, len(chosen),
+                          int((chosen > 0).sum()), int((chosen > 1).sum()), bc, bx, ac, ax)
+
+
+def search_qc_markers(proteins: Sequence[Protein], min_coverage: float = 0.4) -> tuple[dict[str, int], dict[str, int]]:
+    """Marker copies of a bin's proteins: (bacterial 107-set counts, universal-set counts)."""
+    bac = count_markers(search_markers(proteins, min_coverage=min_coverage))
+    uni = count_markers(search_markers(proteins, min_coverage=min_coverage, hmms=_thread_universal_hmms()))
+    return bac, uni
+
+
 # ----------------------------------------------------------------- markers on every contig
 @dataclass
 class ContigMarkers:

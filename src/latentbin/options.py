@@ -86,6 +86,7 @@ class QCOptions:
     builtin: bool
     gene_mode: str
     min_marker_coverage: float
+    rna_genes: bool
     checkm2: bool
     checkm2_db: str | None
     checkm2_download_dir: str

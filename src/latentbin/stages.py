@@ -380,7 +380,9 @@ class Stage:
     are listed in ``optional`` (passed when present). ``options``: the option sections or
     top-level keys the stage reads, which are also its rerun trigger (Snakemake params,
     the CLI's stage records). ``when``: whether the stage runs under these options.
-    ``rule``: its Snakemake rule; ``chain``: False for workflow-only stages.
+    ``scratch``: files the stage keeps while it runs (the training checkpoint), always
+    passed, never taken as its outputs. ``rule``: its Snakemake rule; ``chain``: False for
+    workflow-only stages.
     """
 
     name: str
@@ -391,6 +393,7 @@ class Stage:
     run: Callable[..., None]
     when: Callable[[Options], bool] = _always
     optional: tuple[str, ...] = ()
+    scratch: tuple[str, ...] = ()
     chain: bool = True
     help: str = ""
 
@@ -410,7 +413,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("markers", "markers", ("contigs",), ("markers",), ("seed",), markers,
           when=lambda o: o.cluster.refine, help="single-copy marker genes on every contig -> markers.npz"),
     Stage("train", "train_vae", ("tnf", "depth"), ("model", "train_log", "train_info"), ("vae", "seed"), train,
-          optional=("checkpoint",), help="train the VAE -> model.pt"),
+          scratch=("checkpoint",), help="train the VAE -> model.pt"),
     Stage("encode", "encode", ("model", "tnf", "depth"), ("latent",), ("vae",), encode,
           help="latent means of all contigs with reads -> latent.npz"),
     Stage("cluster", "cluster", ("latent",), ("clusters", "unbinned"), ("cluster", "assembly", "vae", "seed"), cluster,
@@ -501,7 +504,7 @@ def run_chain(outdir: PathLike, opts: Options, external: Mapping[str, Any], thre
             if done and not same and not rerun:
                 log.info("%s: options or inputs changed since the last run: recomputing", stage.name)
             rerun = True  # everything downstream of a recomputed stage is recomputed too
-            stage_paths = {k: paths[k] for k in stage.inputs + stage.outputs if k in paths}
+            stage_paths = {k: paths[k] for k in stage.inputs + stage.outputs + stage.scratch if k in paths}
             stage_paths.update({k: paths[k] for k in stage.optional if k in paths and _wanted(k, paths[k], opts)})
             stage_paths.update({k: external[k] for k in EXTRAS if k in external})
             t0 = time.perf_counter()

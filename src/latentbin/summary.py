@@ -1,11 +1,13 @@
 """The run's summary: one row per bin (``results/summary.tsv``) and a console report.
 
-Columns: bin, size_bp, n_contigs, n50, gc (fraction), ``depth_<sample>`` (mean depth of
-the bin per sample, weighted by contig length, i.e. the mean over all its positions),
-builtin_completeness/builtin_contamination, checkm2_completeness/checkm2_contamination
-(empty without CheckM2), completeness/contamination/qc_source (CheckM2's numbers when
-it scored the bin, else the built-in ones) and quality, the MIMAG tier:
-high = completeness >= 90 and contamination < 5, medium = >= 50 and < 10, else low.
+Columns (all documented in docs/outputs.md, "summary.tsv columns"): bin, size_bp,
+n_contigs, n50, gc (fraction), ``depth_<sample>`` (mean depth of the bin per sample,
+weighted by contig length), builtin_completeness/builtin_contamination and
+builtin_domain (built-in QC, percent), checkm2_completeness/checkm2_contamination (empty
+without CheckM2), completeness/contamination/qc_source (CheckM2's numbers when it scored
+the bin, else the built-in ones), rrna_5s/rrna_16s/rrna_23s/n_trna/n_trna_types (built-in
+QC), mimag_tier (MIMAG: completeness/contamination plus rRNA and tRNA genes), cc_tier
+(completeness and contamination only) and quality (= mimag_tier, kept for older readers).
 
 >>> quality_tier(92.0, 3.0), quality_tier(60.0, 7.5), quality_tier(95.0, 12.0)
 ('high', 'medium', 'low')
@@ -22,21 +24,19 @@ import numpy as np
 
 from .contigs import iter_fasta
 from .errors import InputError
-from .qc import list_bins, sequence_stats, write_table
+from .qc import cc_tier, list_bins, mimag_tier, sequence_stats, write_table
 
 log = logging.getLogger(__name__)
 TIERS = ("high", "medium", "low")
 
 
 def quality_tier(completeness: float | None, contamination: float | None) -> str:
-    """MIMAG tier from percentages; ``unknown`` without QC numbers."""
-    if completeness is None or contamination is None:
-        return "unknown"
-    if completeness >= 90 and contamination < 5:
-        return "high"
-    if completeness >= 50 and contamination < 10:
-        return "medium"
-    return "low"
+    """Tier from completeness and contamination alone (percent): :func:`latentbin.qc.cc_tier`."""
+    return cc_tier(completeness, contamination)
+
+
+def _int(value) -> int | None:
+    return None if value is None or isinstance(value, str) else int(value)
 
 
 def load_depth(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -121,23 +121,35 @@ def summarize(bins_dir: str | os.PathLike, clusters: str | os.PathLike | None, d
         row["qc_source"] = "checkm2" if use_cm2 else ("builtin" if b else "none")
         row["completeness"] = row["checkm2_completeness"] if use_cm2 else row["builtin_completeness"]
         row["contamination"] = row["checkm2_contamination"] if use_cm2 else row["builtin_contamination"]
-        row["quality"] = quality_tier(row["completeness"], row["contamination"])
+        row["builtin_domain"] = b.get("domain") if isinstance(b.get("domain"), str) else None
+        rrna = {t: _int(b.get(f"rrna_{t.lower()}")) for t in ("5S", "16S", "23S")}
+        for t, n in rrna.items():
+            row[f"rrna_{t.lower()}"] = n
+        row["n_trna"], row["n_trna_types"] = _int(b.get("n_trna")), _int(b.get("n_trna_types"))
+        row["mimag_tier"] = mimag_tier(row["completeness"], row["contamination"], rrna, row["n_trna_types"])
+        row["cc_tier"] = cc_tier(row["completeness"], row["contamination"])
+        row["quality"] = row["mimag_tier"]
         rows.append(row)
     columns = (["bin", "size_bp", "n_contigs", "n50", "gc"] + [f"depth_{s}" for s in samples]
-               + ["builtin_completeness", "builtin_contamination", "checkm2_completeness", "checkm2_contamination",
-                  "completeness", "contamination", "qc_source", "quality"])
+               + ["builtin_completeness", "builtin_contamination", "builtin_domain", "checkm2_completeness",
+                  "checkm2_contamination", "completeness", "contamination", "qc_source",
+                  "rrna_5s", "rrna_16s", "rrna_23s", "n_trna", "n_trna_types", "mimag_tier", "cc_tier", "quality"])
     return rows, columns
 
 
 def console_summary(rows: Sequence[Mapping], out: str | os.PathLike, score: Mapping | None = None,
                     files: Mapping[str, str] | None = None) -> str:
     """A few lines for the end of a run: bins per tier, where the files are, gold-standard NC."""
-    counts = {t: sum(1 for r in rows if r["quality"] == t) for t in TIERS + ("unknown",)}
+    counts = {t: sum(1 for r in rows if r.get("mimag_tier", r.get("quality")) == t) for t in TIERS + ("unknown",)}
+    cc = {t: sum(1 for r in rows if r.get("cc_tier") == t) for t in TIERS}
     total_bp = sum(int(r["size_bp"]) for r in rows)
     sources = sorted({r["qc_source"] for r in rows if r["qc_source"] != "none"})
-    lines = [f"latentbin: {len(rows)} bins ({total_bp / 1e6:.1f} Mbp); quality (MIMAG, from "
-             f"{'/'.join(sources) or 'no'} QC): {counts['high']} high, {counts['medium']} medium, "
-             f"{counts['low']} low" + (f", {counts['unknown']} without QC" if counts["unknown"] else "")]
+    lines = [f"latentbin: {len(rows)} bins ({total_bp / 1e6:.1f} Mbp); MIMAG tier (from "
+             f"{'/'.join(sources) or 'no'} QC, rRNA/tRNA from built-in QC): {counts['high']} high, "
+             f"{counts['medium']} medium, {counts['low']} low"
+             + (f", {counts['unknown']} unknown" if counts["unknown"] else "")]
+    if any("cc_tier" in r for r in rows):
+        lines.append(f"completeness/contamination-only tier: {cc['high']} high, {cc['medium']} medium, {cc['low']} low")
     if score is not None:
         lines.append(f"gold standard: NC genomes (recall >= 0.9, precision >= 0.95) = {score['NC']} of "
                      f"{score['genomes']}; binned bp {score['binned_bp_fraction']:.3f}; ARI {score['ari']:.3f}")
