@@ -9,23 +9,17 @@ DIR holds tnf.npz, depth.npz (and markers.npz for refine) from `latentbin tnf/de
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from latentbin.cluster import bin_names, cluster_latent, write_clusters
 from latentbin.config import load_config
+from latentbin.options import Options
 from latentbin.depth import Abundance
 from latentbin.markers import ContigMarkers
 from latentbin.tnf import Composition
 from latentbin.train import encode_latent, train_vae
-
-SCORER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score_bins.py"
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -34,7 +28,6 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--gold", help="gold standard TSV to count NC genomes")
-    ap.add_argument("--scorer", default=str(SCORER))
     a = ap.parse_args()
     d = Path(a.data)
     comp, ab = Composition.load(d / "tnf.npz"), Abundance.load(d / "depth.npz")
@@ -42,23 +35,24 @@ def main() -> None:
     over = {"vae": {"epochs": a.epochs}} if a.epochs else {}
     rows = []
     for dev in a.devices:
-        cfg = load_config({**over, "vae": {**over.get("vae", {}), "device": dev}})
+        opts = Options.from_config(load_config({**over, "vae": {**over.get("vae", {}), "device": dev}}))
         t0 = time.perf_counter()
-        model, hist = train_vae(ab.depth, comp.tnf, comp.lengths, cfg, threads=a.threads)
+        model, hist = train_vae(ab.depth, comp.tnf, comp.lengths, opts.vae, opts.seed, threads=a.threads)
         t1 = time.perf_counter()
         latent = encode_latent(model, ab.depth, comp.tnf, comp.lengths)
         t2 = time.perf_counter()
-        labels = cluster_latent(latent, comp.lengths, cfg, names=comp.names, device=dev, markers=markers, depth=ab.depth)
+        labels = cluster_latent(latent, comp.lengths, opts.cluster, opts.seed, device=dev, names=comp.names,
+                                markers=markers, depth=ab.depth)
         t3 = time.perf_counter()
         nc = "-"
         if a.gold:
+            from latentbin.score import score_files
+
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "c.tsv"
                 write_clusters(out, bin_names(labels, comp.names, False, "C"), comp.names)
-                res = subprocess.run([sys.executable, a.scorer, "--gold", a.gold, "--bins", str(out), "--min-contig",
-                                      str(cfg["contigs"]["min_length"]), "--min-bin-bp", str(cfg["bins"]["min_bin_size"])],
-                                     capture_output=True, text=True, check=True).stdout
-                nc = res.splitlines()[-1].split()[0].split("=")[1]
+                nc = score_files(a.gold, out, Path(tmp) / "s.tsv", opts.contigs.min_length,
+                                 opts.bins.min_bin_size)["NC"]
         rows.append((dev, len(hist), t1 - t0, (t1 - t0) / len(hist), t2 - t1, t3 - t2, nc))
     base = rows[0][2]
     print(f"contigs {len(comp.names)}, samples {ab.depth.shape[1]}, threads {a.threads}")

@@ -116,13 +116,22 @@ def test_workflow_completes_on_a_degenerate_coassembly(coassembly, tmp_path):
     assert "sample NOREADS has no mapped reads" in log and "5 of 565 contigs have zero depth" in log
 
 
-def test_workflow_one_sample_one_genome(mapped, tmp_path):
-    contigs, _ = mapped
-    genome = "Helicobacter-pylori-G27"
-    fasta = write_fasta(tmp_path / "hp.fna", [(n, s.decode()) for n, s in iter_fasta(contigs) if n.startswith(genome)])
+def test_workflow_one_sample(tmp_path):
+    """One sample of a three-genome co-assembly: the run completes with bins and a report."""
     s, a, b = example_samples()[0]
-    write_config(tmp_path, sheet=f"sample\tr1\tr2\n{s}\t{a}\t{b}\n", assembly={"contigs": str(fasta)},
-                 vae={"epochs": 3}, gold_standard=None)
+    write_config(tmp_path, sheet=f"sample\tr1\tr2\n{s}\t{a}\t{b}\n", vae={"epochs": 3}, gold_standard=None)
+    snakemake("--cores", "2", "--configfile", "config.yaml", cwd=tmp_path)
+    results = tmp_path / "results"
+    assert (results / "summary.tsv").is_file() and (results / "report.html").is_file()
+    assert Abundance.load(results / "depth" / "depth.npz").depth.shape[1] == 1
+
+
+def test_workflow_one_genome(mapped, tmp_path):
+    """All contigs from one genome (fewer than one batch): one bin."""
+    contigs, _ = mapped
+    genome = "Corynebacterium-diphtheriae-NCTC11397"
+    fasta = write_fasta(tmp_path / "one.fna", [(n, s.decode()) for n, s in iter_fasta(contigs) if n.startswith(genome)])
+    write_config(tmp_path, assembly={"contigs": str(fasta)}, vae={"epochs": 3}, gold_standard=None)
     snakemake("--cores", "2", "--configfile", "config.yaml", cwd=tmp_path)
     assert [p.name for p in (tmp_path / "results" / "bins").glob("*.fna")] == ["bin1.fna"]
     assert "batch size lowered" in (tmp_path / "logs" / "train_vae.log").read_text()

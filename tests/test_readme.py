@@ -27,7 +27,7 @@ def test_quickstart_script_runs_the_example_and_says_where_results_are():
     script = (ROOT / "tools" / "quickstart.sh").read_text()
     subprocess.run(["bash", "-n", str(ROOT / "tools" / "quickstart.sh")], check=True)
     assert "set -euo pipefail" in script
-    assert "pip install torch==2.13.0" in script and "pip install -e '.[test,workflow]'" in script
+    assert "pip install torch==2.13.0" in script and "pip install -e '.[test,workflow,plots]'" in script and ".venv" in script
     assert "-m snakemake --cores" in script
     assert "results/bins" in script and "results/summary.tsv" in script
 
