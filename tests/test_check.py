@@ -300,7 +300,7 @@ BAD_INPUTS = {
     "contig file is not FASTA": (_not_fasta, ["line 1 is not a FASTA header", "give a FASTA file"]),
     "no contig reaches min_length": (_too_short, ["no contig of at least 2000 bp (longest 500 bp)",
                                                   "lower contigs.min_length"]),
-    "truncated gzip contig file": (_truncated_gzip_contigs, ["gzip stream is truncated or corrupt at a contig record",
+    "truncated gzip contig file": (_truncated_gzip_contigs, ["gzip stream is truncated or corrupt",
                                                              "re-download or re-copy the file"]),
     "non-printable contig name": (_unprintable_name, ["record 1", "non-printable character", "rename the contig"]),
     "multi-split names without sample prefix": (_no_multisplit_prefix, ["contig 'c1' has no sample prefix",

@@ -78,6 +78,8 @@ def iter_fasta_handle(fh: BinaryIO, source: str) -> Iterator[tuple[str, bytes]]:
         yield name, b"".join(parts).upper()
     elif lineno == 0:
         raise InputError(f"{source}: file is empty; give a FASTA file of contigs")
+    else:
+        raise InputError(f"{source}: no FASTA record ('>name' line); give a FASTA file of contigs")
 
 
 def iter_fasta(path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:

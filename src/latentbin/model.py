@@ -162,8 +162,12 @@ class VAE(nn.Module):
             raise InputError(f"{path}: not a latentbin model ({type(exc).__name__}); retrain it") from None
         if not isinstance(blob, dict) or blob.get("format") != "latentbin-vae-1":
             raise InputError(f"{path}: not a latentbin model file; retrain it with `latentbin train`")
-        model = cls(VAEParams(**blob["params"]))
-        model.load_state_dict(blob["state_dict"])
+        try:
+            model = cls(VAEParams(**blob["params"]))
+            model.load_state_dict(blob["state_dict"])
+        except (TypeError, RuntimeError, KeyError) as exc:
+            raise InputError(f"{path}: model parameters or weights do not fit this latentbin "
+                             f"({type(exc).__name__}); retrain it with `latentbin train`") from None
         return model.to(device).eval()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 from typing import Iterable
 
@@ -30,7 +31,7 @@ def load_checked(path: str | os.PathLike, keys: tuple[str, ...]) -> dict[str, np
     try:
         with np.load(path, allow_pickle=False) as npz:
             data = {k: npz[k] for k in npz.files}
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise InputError(f"{path}: not a latentbin .npz file ({exc}); recompute it") from None
     missing = [k for k in keys if k not in data]
     if missing:

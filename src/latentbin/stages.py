@@ -273,6 +273,8 @@ def cluster(p: Paths, *, cluster: ClusterOptions, assembly: AssemblyOptions, vae
     from .runtime import limit_threads
 
     emb = Embedding.load(p.latent)
+    if len(emb.names) == 0:
+        raise InputError(f"{p.latent}: no contig embedded; rerun `latentbin encode` on the tnf and depth of this run")
     found = depth_matrix = None
     if cluster.refine:
         if p.get("markers") is None or p.get("depth") is None:
