@@ -15,6 +15,18 @@ peak GPU memory on CUDA), and the ARI of the clusters against the planted genome
 The table (``--out``, default benchmarks/results/scaling.md) is rewritten after every
 size, and a size that runs past the remaining ``--budget`` is stopped and reported as
 such, so the command always returns with a table.
+
+Per-stage mode (``--stages``): memory and time of the package's own stage functions
+(``latentbin.stages``: train, encode, cluster; what ``latentbin run`` calls), each in its
+own child process reading and writing the stage files (``tnf.npz``, ``depth.npz``,
+``model.pt``, ``latent.npz``, ``clusters.tsv``) in ``--work``; the synthetic TNF/depth
+matrices stand in for the tnf and depth stages (no FASTA, no BAMs). Per stage: wall
+seconds, CPU seconds, the child's peak RSS (``ru_maxrss``) and the 1-minute load average
+before and after; the cluster row adds the ARI against the planted genomes.
+``cluster.refine`` is off (no marker genes in synthetic data)::
+
+    nice -n 5 python benchmarks/scaling.py --stages --sizes 100000,1000000 --samples 20 --epochs 2 \
+        --threads 1 --out benchmarks/results/scaling_cpu_1m.md
 """
 from __future__ import annotations
 
@@ -51,25 +63,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _options(epochs: int, seed: int, device: str):
+    from latentbin.config import load_config
+    from latentbin.options import Options
+
+    return Options.from_config(load_config({"vae": {"epochs": epochs, "device": device}, "seed": seed}))
+
+
 def one_size(n: int, samples: int, epochs: int, device: str, threads: int, seed: int) -> dict:
     """Run train/encode/cluster on one synthetic size in this process; return the figures."""
     import torch
     from sklearn.metrics import adjusted_rand_score
 
     from latentbin.cluster import cluster_latent
-    from latentbin.config import load_config
-    from latentbin.train import encode_latent, pick_device, train_vae
+    from latentbin.runtime import pick_device
+    from latentbin.train import encode_latent, train_vae
 
     torch.set_num_threads(threads)
     dev = str(pick_device(device))
-    cfg = load_config({"vae": {"epochs": epochs}, "seed": seed})
+    opts = _options(epochs, seed, dev)
     t = time.perf_counter()
     depth, tnf, lengths, labels = synthetic(n, samples, seed)
     out = {"n": n, "samples": samples, "epochs": epochs, "device": dev, "synth_s": time.perf_counter() - t,
            "input_rss_mb": peak_rss_mb()}
     cuda = dev.startswith("cuda")
     t, c = time.perf_counter(), time.process_time()
-    model, history = train_vae(depth, tnf, lengths, cfg, device=dev, threads=threads)
+    model, history = train_vae(depth, tnf, lengths, opts.vae, seed, device=dev, threads=threads)
     out["train_s"] = time.perf_counter() - t
     out["train_cpu_s"] = time.process_time() - c
     secs = [h["seconds"] for h in history]
@@ -83,7 +102,7 @@ def one_size(n: int, samples: int, epochs: int, device: str, threads: int, seed:
         out["train_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
         torch.cuda.reset_peak_memory_stats()
     t, c = time.perf_counter(), time.process_time()
-    pred = cluster_latent(latent, lengths, cfg, device=dev)
+    pred = cluster_latent(latent, lengths, opts.cluster, seed, device=dev)
     out["cluster_s"] = time.perf_counter() - t
     out["cluster_cpu_s"] = time.process_time() - c
     out["cluster_rss_mb"] = peak_rss_mb()
@@ -95,6 +114,148 @@ def one_size(n: int, samples: int, epochs: int, device: str, threads: int, seed:
     return out
 
 
+STAGE_NAMES = ("synth", "train", "encode", "cluster")
+
+
+def stage_child(stage: str, work: Path, n: int, samples: int, epochs: int, device: str, threads: int,
+                seed: int) -> dict:
+    """One stage of the per-stage mode, in this (child) process."""
+    import numpy as np
+
+    from latentbin.options import plain
+
+    out: dict = {}
+    t, c = time.perf_counter(), time.process_time()
+    if stage == "synth":
+        from latentbin.depth import Abundance
+        from latentbin.tnf import Composition
+
+        depth, tnf, lengths, labels = synthetic(n, samples, seed)
+        names = np.array([f"c{i}" for i in range(n)])
+        Composition(names, lengths, tnf).save(work / "tnf.npz")
+        Abundance(names, np.array([f"S{j + 1}" for j in range(samples)]), depth).save(work / "depth.npz")
+        np.save(work / "truth.npy", labels)
+    else:
+        from latentbin.stages import BY_NAME, layout_paths, run_stage, stage_options
+
+        opts = _options(epochs, seed, device)
+        opts = type(opts)(**{**{k: getattr(opts, k) for k in opts.__dataclass_fields__},
+                             "cluster": type(opts.cluster)(**{**plain(opts.cluster), "refine": False})})
+        st = BY_NAME[stage]
+        paths = layout_paths(work / "results", {})
+        paths["tnf"], paths["depth"] = work / "tnf.npz", work / "depth.npz"
+        keep = [k for k in st.inputs + st.outputs if k in paths]
+        run_stage(st, {k: paths[k] for k in keep}, stage_options(st, opts), threads)
+        if stage == "train":
+            import csv
+
+            with open(paths["train_log"]) as fh:
+                secs = [float(r["seconds"]) for r in csv.DictReader(fh, delimiter="\t")]
+            out["epoch_s"] = sorted(secs)[len(secs) // 2]
+    out["cpu_s"] = time.process_time() - c
+    out["inner_s"] = time.perf_counter() - t
+    out["rss_mb"] = peak_rss_mb()
+    return out
+
+
+def cluster_scores(work: Path) -> dict:
+    """Clusters and ARI of ``results/cluster/clusters.tsv`` against the planted genomes."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from latentbin.cluster import read_clusters
+
+    truth = np.load(work / "truth.npy")
+    pred = np.empty(len(truth), dtype=np.int64)
+    bins = read_clusters(work / "results" / "cluster" / "clusters.tsv")
+    for k, contigs in enumerate(bins.values()):
+        pred[[int(c[1:]) for c in contigs]] = k
+    return {"clusters": len(bins), "genomes": int(truth.max() + 1), "ari": float(adjusted_rand_score(truth, pred))}
+
+
+def stage_table(rows: list[dict], settings: dict) -> str:
+    head = ["stage", "contigs", "samples", "epochs", "wall s", "CPU s", "peak RSS MB", "load (1 min) before / after",
+            "notes", "status"]
+    lines = ["# latentbin per-stage time and memory (synthetic, CPU)\n",
+             f"Machine: {settings['machine']}; {settings['threads']} threads; git commit {settings['commit']}; "
+             f"run {settings['date']} with `{settings['command']}`.\n",
+             "Each stage is the package's own stage function (`latentbin.stages`, what `latentbin run` calls) in "
+             "its own process, reading and writing the stage files; `synth` writes the synthetic `tnf.npz` / "
+             "`depth.npz` (it stands in for the tnf and depth stages). Wall s: the child process, start-up "
+             "included; peak RSS: the child's `ru_maxrss`. `cluster.refine` off (no marker genes). The machine is "
+             "shared: the load average is beside each row.\n",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        notes = []
+        if r.get("epoch_s") is not None:
+            notes.append(f"{r['epoch_s']:.1f} s/epoch")
+        if r.get("ari") is not None:
+            notes.append(f"{r['clusters']:,} clusters of {r['genomes']:,} planted genomes, ARI {r['ari']:.3f}")
+        lines.append("| " + " | ".join([
+            r["stage"], f"{r['n']:,}", str(r["samples"]), str(r["epochs"]) if r["stage"] == "train" else "–",
+            _f(r.get("wall_s")), _f(r.get("cpu_s")), _f(r.get("rss_mb"), 0),
+            f"{_f(r.get('load_before'), 2)} / {_f(r.get('load_after'), 2)}", "; ".join(notes) or "–",
+            r.get("status", "ok")]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def run_stages(a, sizes: list[int], epochs: list[int], settings: dict, out: Path) -> int:
+    rows: list[dict] = []
+    start = time.perf_counter()
+    for n, n_epochs in zip(sizes, epochs):
+        work = Path(a.work) / f"n{n}_s{a.samples}"
+        work.mkdir(parents=True, exist_ok=True)
+        failed = False
+        for stage in STAGE_NAMES:
+            left = a.budget - (time.perf_counter() - start)
+            row = {"stage": stage, "n": n, "samples": a.samples, "epochs": n_epochs}
+            if failed or left < 5:
+                why = "an earlier stage failed" if failed else f"--budget {a.budget:.0f} s spent"
+                row["status"] = f"not run ({why})"
+                rows.append(row)
+                continue
+            cmd = [sys.executable, __file__, "--stage", stage, "--work", str(work), "--one", str(n), "--samples",
+                   str(a.samples), "--epochs", str(n_epochs), "--device", a.device, "--threads", str(a.threads),
+                   "--seed", str(a.seed)]
+            print(f"[scaling] {stage}: {n:,} contigs x {a.samples} samples ({left:.0f} s budget left)", flush=True)
+            row["load_before"] = os.getloadavg()[0]
+            t = time.perf_counter()
+            try:
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=left)
+                row["wall_s"] = time.perf_counter() - t
+                res = [line for line in p.stdout.splitlines() if line.startswith("RESULT ")]
+                if p.returncode == 0 and res:
+                    row.update(json.loads(res[-1][7:]))
+                    if stage == "cluster":
+                        row.update(cluster_scores(work))
+                else:
+                    err = (p.stderr.strip().splitlines() or ["?"])[-1]
+                    row["status"] = f"failed (exit {p.returncode}): {err}".replace("|", "/")
+                    failed = True
+            except subprocess.TimeoutExpired:
+                row["status"] = f"stopped after {left:.0f} s (--budget)"
+                failed = True
+            row["load_after"] = os.getloadavg()[0]
+            rows.append(row)
+            print(f"[scaling]   {json.dumps(row)}", flush=True)
+            out.write_text(stage_table(rows, settings))
+            out.with_suffix(".json").write_text(json.dumps({"settings": settings, "rows": rows}, indent=1))
+    print(stage_table(rows, settings))
+    print(f"[scaling] wrote {out}", flush=True)
+    return 0
+
+
+def git_commit() -> str:
+    try:
+        p = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                           timeout=20)
+        dirty = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=20).stdout.strip()
+        return p.stdout.strip() + (" (+ uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
 def _f(x, nd=1) -> str:
     return "–" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
 
@@ -103,7 +264,7 @@ def table(rows: list[dict], settings: dict) -> str:
     head = ["contigs", "samples", "genomes (planted)", "device", "epochs", "s / epoch", "train s",
             "train CPU s", "train peak RSS MB", "encode s", "cluster s", "cluster CPU s", "cluster peak RSS MB", "GPU peak MB (train / cluster)",
             "clusters", "ARI", "status"]
-    lines = [f"# latentbin scaling (synthetic, planted clusters)\n",
+    lines = ["# latentbin scaling (synthetic, planted clusters)\n",
              f"Machine: {settings['machine']}; {settings['threads']} CPU threads; run {settings['date']} with "
              f"`{settings['command']}`. Peak RSS is the whole process (inputs included: "
              "n × (103 + samples) float32 plus the model); 'train peak' is measured after training, "
@@ -150,9 +311,19 @@ def main(argv=None) -> int:
     ap.add_argument("--budget", type=float, default=3600,
                     help="seconds for all sizes together; a size still running when it is spent is stopped")
     ap.add_argument("--out", default=str(HERE / "results" / "scaling.md"))
+    ap.add_argument("--stages", action="store_true",
+                    help="per-stage mode: each stage (synth, train, encode, cluster) in its own process, through "
+                         "latentbin.stages, with wall time and peak RSS per stage")
+    ap.add_argument("--work", default=str(HERE / "work" / "scaling"),
+                    help="per-stage mode: folder for the stage files (git-ignored)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode: one size, JSON on stdout
+    ap.add_argument("--stage", choices=STAGE_NAMES, help=argparse.SUPPRESS)  # child mode: one stage
     a = ap.parse_args(argv)
     epochs = [int(e) for e in str(a.epochs).split(",") if e.strip()]
+    if a.stage:
+        print("RESULT " + json.dumps(stage_child(a.stage, Path(a.work), a.one, a.samples, epochs[0], a.device,
+                                                 a.threads, a.seed)), flush=True)
+        return 0
     if a.one:
         print("RESULT " + json.dumps(one_size(a.one, a.samples, epochs[0], a.device, a.threads, a.seed)), flush=True)
         return 0
@@ -162,9 +333,12 @@ def main(argv=None) -> int:
     if len(epochs) != len(sizes):
         ap.error(f"--epochs: give one value or {len(sizes)} (one per size), not {len(epochs)}")
     settings = {"machine": machine(), "threads": a.threads, "date": datetime.date.today().isoformat(),
-                "command": "python benchmarks/scaling.py " + " ".join(argv if argv is not None else sys.argv[1:])}
+                "command": "python benchmarks/scaling.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                "commit": git_commit()}
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if a.stages:
+        return run_stages(a, sizes, epochs, settings, out)
     rows: list[dict] = []
     start = time.perf_counter()
     for n, n_epochs in zip(sizes, epochs):
