@@ -91,6 +91,13 @@ def test_no_contig_after_the_length_filter_is_one_line(mapped, tmp_path, capsys)
     assert not (tmp_path / "x" / "tnf").exists(), "the check runs before any stage"
 
 
+def test_workflow_no_contig_after_the_length_filter_stops_at_the_first_rule(tmp_path):
+    write_config(tmp_path, contigs={"min_length": 10_000_000})
+    proc = snakemake("--cores", "2", "--configfile", "config.yaml", cwd=tmp_path, check=False)
+    assert proc.returncode != 0 and "contigs.min_length" in proc.output and "Traceback" not in proc.output
+    assert "check_inputs" in proc.output and not (tmp_path / "results" / "mapping").exists()
+
+
 def _write_reads(path, rng, n=500):
     with gzip.open(path, "wt") as fh:
         for i in range(n):

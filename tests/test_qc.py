@@ -12,7 +12,8 @@ from latentbin.config import load_config
 from latentbin.errors import InputError
 from latentbin.markers import marker_names
 from latentbin.markers import ARCHAEAL_FROM_BACTERIAL, archaeal_marker_names, domain_estimate
-from latentbin.qc import (QC_COLUMNS, assembly_stats, builtin_qc, cc_tier, estimate, list_bins, mimag_tier, qc_records,
+from latentbin.bins import assembly_stats, list_bins
+from latentbin.qc import (QC_COLUMNS, builtin_qc, cc_tier, estimate, mimag_tier, qc_records,
                           run_qc, sequence_stats)
 
 try:  # tests/ may or may not be a package

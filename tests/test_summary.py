@@ -6,7 +6,7 @@ import csv
 import numpy as np
 import pytest
 
-from latentbin.qc import write_table
+from latentbin.tables import write_table
 from latentbin.summary import console_summary, quality_tier, summarize, write_summary
 
 try:  # tests/ may or may not be a package

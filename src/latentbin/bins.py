@@ -1,4 +1,5 @@
-"""Bin FASTA output: one ``<bin>.fna`` per bin of at least ``min_bin_size`` bp.
+"""Bin FASTA files: writing one ``<bin>.fna`` per bin of at least ``min_bin_size`` bp,
+listing a bins folder, and the sequence statistics of a bin (size, N50, GC).
 
 The contig FASTA is streamed once; sequences are buffered per bin and appended to the
 bin files in bounded batches, so neither the whole assembly nor thousands of open
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterable, Sequence
 
 from ._io import atomic_dir
 from .contigs import iter_fasta, write_fasta_record
 from .errors import InputError
 
 _FLUSH_BP = 256_000_000
+BIN_EXTENSIONS = (".fna", ".fa", ".fasta", ".fna.gz", ".fa.gz", ".fasta.gz")
 
 
 def bin_sizes(clusters: dict[str, list[str]], lengths: dict[str, int], source: str) -> dict[str, int]:
@@ -69,6 +72,42 @@ def write_bins(clusters: dict[str, list[str]], fasta: str | os.PathLike, outdir:
     return kept
 
 
-def list_bins(bindir: str | os.PathLike) -> list[Path]:
-    """Bin FASTA files in a folder, sorted by name."""
-    return sorted(p for p in Path(bindir).iterdir() if p.suffix in (".fna", ".fa", ".fasta") or p.name.endswith(".fna.gz"))
+def list_bins(bins_dir: str | os.PathLike) -> dict[str, Path]:
+    """``{bin name: FASTA path}`` for every ``<bin>.fna|.fa|.fasta[.gz]`` in ``bins_dir``, sorted."""
+    folder = Path(bins_dir)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: bins folder not found; give the folder with one <bin>.fna per bin")
+    out: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        for ext in BIN_EXTENSIONS:
+            if path.name.endswith(ext) and path.is_file():
+                name = path.name[: -len(ext)]
+                if name in out:
+                    raise InputError(f"{path}: bin '{name}' appears twice in {folder}; keep one file per bin")
+                out[name] = path
+                break
+    return out
+
+
+def assembly_stats(lengths: Sequence[int], gc_bases: int = 0, acgt_bases: int = 0) -> dict:
+    """genome_size (bp), n_contigs, n50 (bp) and gc (fraction of A/C/G/T bases that are G/C)."""
+    total = int(sum(lengths))
+    n50, acc = 0, 0
+    for length in sorted(lengths, reverse=True):
+        acc += length
+        if 2 * acc >= total:
+            n50 = int(length)
+            break
+    return {"genome_size": total, "n_contigs": len(lengths), "n50": n50,
+            "gc": gc_bases / acgt_bases if acgt_bases else 0.0}
+
+
+def sequence_stats(records: Iterable[tuple[str, bytes]]) -> dict:
+    """:func:`assembly_stats` of FASTA records (upper-case bytes)."""
+    lengths, gc, acgt = [], 0, 0
+    for _, seq in records:
+        lengths.append(len(seq))
+        g = seq.count(b"G") + seq.count(b"C")
+        gc += g
+        acgt += g + seq.count(b"A") + seq.count(b"T")
+    return assembly_stats(lengths, gc, acgt)

@@ -139,7 +139,7 @@ def parse_quality_report(path: str | os.PathLike) -> list[dict]:
 
 def write_checkm2_table(report: str | os.PathLike, out: str | os.PathLike) -> list[dict]:
     """Parse ``report`` and write ``out`` (``CHECKM2_COLUMNS`` TSV, one row per bin, sorted)."""
-    from .qc import write_table
+    from .tables import write_table
 
     rows = sorted(parse_quality_report(report), key=lambda r: r["bin"])
     write_table(rows, CHECKM2_COLUMNS, out)

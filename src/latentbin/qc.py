@@ -34,20 +34,18 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._io import atomic_text
+from .bins import list_bins, sequence_stats
 from .contigs import iter_fasta
-from .errors import InputError
+from .tables import write_table
 from .markers import call_genes, domain_estimate, quality, search_qc_markers
 from .rna import RRNA_TYPES, count_rna
 
 log = logging.getLogger(__name__)
 
-BIN_EXTENSIONS = (".fna", ".fa", ".fasta", ".fna.gz", ".fa.gz", ".fasta.gz")
 QC_COLUMNS = ("bin", "completeness", "contamination", "domain", "n_markers", "n_markers_found", "n_markers_multi",
               "bac_completeness", "bac_contamination", "arc_completeness", "arc_contamination",
               "rrna_5s", "rrna_16s", "rrna_23s", "n_trna", "n_trna_types", "mimag_tier", "cc_tier",
@@ -83,47 +81,6 @@ def mimag_tier(completeness: float | None, contamination: float | None, rrna: Ma
     if all((rrna.get(t) or 0) > 0 for t in RRNA_TYPES) and trna_types >= MIN_TRNA_TYPES:
         return "high"
     return "medium"
-
-
-def list_bins(bins_dir: str | os.PathLike) -> dict[str, Path]:
-    """``{bin name: FASTA path}`` for every ``<bin>.fna|.fa|.fasta[.gz]`` in ``bins_dir``, sorted."""
-    folder = Path(bins_dir)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: bins folder not found; give the folder with one <bin>.fna per bin")
-    out: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        for ext in BIN_EXTENSIONS:
-            if path.name.endswith(ext) and path.is_file():
-                name = path.name[: -len(ext)]
-                if name in out:
-                    raise InputError(f"{path}: bin '{name}' appears twice in {folder}; keep one file per bin")
-                out[name] = path
-                break
-    return out
-
-
-def assembly_stats(lengths: Sequence[int], gc_bases: int = 0, acgt_bases: int = 0) -> dict:
-    """genome_size (bp), n_contigs, n50 (bp) and gc (fraction of A/C/G/T bases that are G/C)."""
-    total = int(sum(lengths))
-    n50, acc = 0, 0
-    for length in sorted(lengths, reverse=True):
-        acc += length
-        if 2 * acc >= total:
-            n50 = int(length)
-            break
-    return {"genome_size": total, "n_contigs": len(lengths), "n50": n50,
-            "gc": gc_bases / acgt_bases if acgt_bases else 0.0}
-
-
-def sequence_stats(records: Iterable[tuple[str, bytes]]) -> dict:
-    """:func:`assembly_stats` of FASTA records (upper-case bytes)."""
-    lengths, gc, acgt = [], 0, 0
-    for _, seq in records:
-        lengths.append(len(seq))
-        g = seq.count(b"G") + seq.count(b"C")
-        gc += g
-        acgt += g + seq.count(b"A") + seq.count(b"T")
-    return assembly_stats(lengths, gc, acgt)
 
 
 def estimate(counts: Mapping[str, int], markers: Sequence[str]) -> tuple[float, float, int, int]:
@@ -183,29 +140,6 @@ def run_qc(bins: Mapping[str, str | os.PathLike], threads: int = 1, gene_mode: s
     names = sorted(bins)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         return list(pool.map(lambda n: qc_bin(n, bins[n], gene_mode, min_coverage, rna), names))
-
-
-def format_row(row: Mapping, columns: Sequence[str]) -> str:
-    """Tab-joined values: percentages (completeness/contamination) with 2 decimals, other floats 4."""
-    out = []
-    for col in columns:
-        value = row.get(col)
-        if value is None or (isinstance(value, float) and value != value):
-            out.append("")
-        elif isinstance(value, float):
-            percent = "completeness" in col or "contamination" in col
-            out.append(f"{value:.2f}" if percent else f"{value:.4f}")
-        else:
-            out.append(str(value))
-    return "\t".join(out)
-
-
-def write_table(rows: Iterable[Mapping], columns: Sequence[str], out: str | os.PathLike) -> None:
-    """Write rows as a TSV with a header, atomically."""
-    with atomic_text(out) as fh:
-        fh.write("\t".join(columns) + "\n")
-        for row in rows:
-            fh.write(format_row(row, columns) + "\n")
 
 
 def builtin_qc(bins_dir: str | os.PathLike, out: str | os.PathLike, cfg: Mapping, threads: int = 1) -> list[dict]:

@@ -68,7 +68,7 @@ def read_clusters(path: str | os.PathLike) -> dict[str, str]:
     path = Path(path)
     if path.is_dir():
         from .contigs import iter_fasta
-        from .qc import list_bins
+        from .bins import list_bins
 
         return {name: b for b, fasta in list_bins(path).items() for name, _ in iter_fasta(fasta)}
     if not path.is_file():

@@ -15,7 +15,6 @@ QC), mimag_tier (MIMAG: completeness/contamination plus rRNA and tRNA genes), cc
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 from typing import Mapping, Sequence
@@ -24,7 +23,9 @@ import numpy as np
 
 from .contigs import iter_fasta
 from .errors import InputError
-from .qc import cc_tier, list_bins, mimag_tier, sequence_stats, write_table
+from .bins import list_bins, sequence_stats
+from .qc import cc_tier, mimag_tier
+from .tables import read_table, write_table
 
 log = logging.getLogger(__name__)
 TIERS = ("high", "medium", "low")
@@ -48,25 +49,6 @@ def load_depth(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndar
             return data["names"].astype(str), data["samples"].astype(str), data["depth"].astype(np.float32)
     ab = Abundance.load(path)
     return np.asarray(ab.names).astype(str), np.asarray(ab.samples).astype(str), ab.depth
-
-
-def read_table(path: str | os.PathLike, key: str = "bin") -> dict[str, dict]:
-    """``{row[key]: row}`` of a TSV with header; numeric-looking values become floats."""
-    out: dict[str, dict] = {}
-    with open(path, newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t")
-        if reader.fieldnames is None or key not in reader.fieldnames:
-            raise InputError(f"{path}: no '{key}' column; expected a latentbin QC table")
-        for rec in reader:
-            row: dict = {}
-            for k, v in rec.items():
-                try:
-                    row[k] = float(v) if v not in ("", None) else None
-                except ValueError:
-                    row[k] = v
-            row[key] = rec[key]
-            out[rec[key]] = row
-    return out
 
 
 def read_cluster_bins(path: str | os.PathLike) -> dict[str, list[str]]:
