@@ -65,7 +65,7 @@ LAYOUT: dict[str, str] = {
 #: inputs that come from the user, not from a stage
 EXTERNAL = ("assemblies", "bams", "depth_table", "gold")
 #: values a stage takes beside its paths (from the user, or the rule's params)
-EXTRAS = ("assembly_samples", "bam_samples", "sample")
+EXTRAS = ("assembly_samples", "bam_samples", "sample", "sample_sheet")
 #: keys whose value is a list (a rule may give a single file)
 LISTS = ("assemblies", "bams", "sample_depth", "assembly_samples", "bam_samples", "reads")
 
@@ -401,7 +401,7 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("check", "check_inputs", ("assemblies", "sample_sheet"), ("checked",), ("contigs", "assembly"),
+    Stage("check", "check_inputs", ("assemblies",), ("checked",), ("contigs", "assembly"),
           check_inputs, chain=False, help="validate the assembly and the sample sheet's reads"),
     Stage("check_reads", "check_reads", ("reads",), ("reads_checked",), (), check_reads, chain=False,
           help="read one sample's read files to the end"),

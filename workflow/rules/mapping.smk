@@ -6,7 +6,7 @@ rule map_reads:
         mmi=get_index,
         reads=get_reads,
         # the read files were read to the end: a truncated gzip stops the run here
-        reads_checked=ancient(out("reads_checked", sample="{sample}")),
+        reads_checked=out("reads_checked", sample="{sample}"),
     output:
         bam=keep_bam(out("bam", sample="{sample}")),
         bai=keep_bam(out("bam", sample="{sample}") + ".bai"),

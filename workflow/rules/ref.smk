@@ -6,7 +6,7 @@ rule filter_contigs:
     input:
         assemblies=get_assemblies,
         # validated first: a typo fails in seconds, not after mapping
-        checked=ancient(out("checked")),
+        checked=out("checked"),
     output:
         contigs=out("contigs"),
         contigs_info=out("contigs_info"),
@@ -56,11 +56,13 @@ rule index_contigs:
 rule check_inputs:
     input:
         assemblies=get_assemblies,
-        sample_sheet=OPTS.samples,
     output:
-        checked=ancient(out("checked")),
+        checked=out("checked"),
     params:
         **params_of("check"),
+        # a param, not an input: editing the sheet's comments must not rerun every job
+        # (the sheet itself is validated at parse time, each sample's reads by check_reads)
+        sample_sheet=OPTS.samples,
     log:
         "logs/check_inputs.log",
     benchmark:
