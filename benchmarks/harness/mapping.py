@@ -16,16 +16,11 @@ from .timing import Measure, run_timed
 
 
 def contig_table(fasta: Path) -> list[tuple[str, int]]:
-    """(name, length) of every record of an uncompressed one-line-per-sequence FASTA."""
-    out, name = [], None
-    with open(fasta) as fh:
-        for line in fh:
-            if line.startswith(">"):
-                name = line[1:].split()[0]
-            elif name is not None:
-                out.append((name, len(line.strip())))
-                name = None
-    return out
+    """(name, length) of every record of a FASTA (the package's reader: any line width, gzip)."""
+    from latentbin.contigs import read_names_lengths
+
+    names, lengths = read_names_lengths(fasta)
+    return [(str(n), int(n_bp)) for n, n_bp in zip(names, lengths)]
 
 
 def bam_matches(bam: Path, contigs: list[tuple[str, int]]) -> bool:

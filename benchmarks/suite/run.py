@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Run latentbin and the peers on every suite dataset; write benchmarks/results/suite.md.
+
+    python benchmarks/suite/run.py                                   # everything built in benchmarks/suite/data
+    python benchmarks/suite/run.py --datasets dev-2s,novel-a --tools latentbin,metabat2
+    python benchmarks/suite/run.py --report-only                     # table from what has run
+
+For each dataset built by ``benchmarks/suite/build.py``: contigs >= --min-contig bp,
+reads mapped once (``minimap2 -ax sr``, or the ``preset`` column of samples.tsv, e.g.
+``map-ont`` for the long-read case), then every tool on the same contigs and BAMs, one
+at a time, ``--threads`` each, under ``nice``. Scores: NC (recall >= 0.9, precision
+>= 0.95), MQ (recall >= 0.5, precision >= 0.9), binned Mbp (bins >= --min-bin-bp only,
+for every tool), and BAMs->bins wall time. latentbin runs once per seed and is reported
+as mean [min-max]. Everything is reused from benchmarks/harness/ (mapping, peers,
+scoring, timing). Each finished cell is cached in ``<work>/<dataset>/<tool>/cell.json``
+so an interrupted run goes on where it stopped; a cell that never ran reads "not run".
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCH = HERE.parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from harness import datasets, mapping, peers, scoring  # noqa: E402
+from harness.timing import run_timed  # noqa: E402
+
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("suite_build", HERE / "build.py")
+build = importlib.util.module_from_spec(_spec)  # the dataset table
+_spec.loader.exec_module(build)
+
+TOOLS = ("latentbin", "vamb", "metabat2", "semibin2")
+
+
+def _contig_table(fasta: Path) -> list[tuple[str, int]]:
+    """(name, length) of every record, wrapped or not. harness.mapping.contig_table assumes
+    one line per sequence, but latentbin's filter_fasta now wraps at 80, so every BAM
+    looked stale and was remapped on each run; this keeps BAM reuse working."""
+    out, name, n = [], None, 0
+    with open(fasta) as fh:
+        for line in fh:
+            if line.startswith(">"):
+                if name is not None:
+                    out.append((name, n))
+                name, n = line[1:].split()[0], 0
+            else:
+                n += len(line.strip())
+    if name is not None:
+        out.append((name, n))
+    return out
+
+
+mapping.contig_table = _contig_table
+# per-dataset contig floor where 2000 would drop most of the data
+MIN_CONTIG = {"dev-short": 1500}
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return out.stdout.strip()[:12] + (" (+ uncommitted changes)" if dirty else "")
+    except OSError:
+        return "?"
+
+
+def preset_of(root: Path) -> str:
+    with open(root / "samples.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    presets = {r.get("preset") or "sr" for r in rows}
+    return presets.pop() if len(presets) == 1 else "sr"
+
+
+def latentbin_clusters(outdir: Path) -> Path | None:
+    for p in (outdir / "cluster" / "clusters.tsv", outdir / "clusters.tsv"):
+        if p.exists():
+            return p
+    return None
+
+
+def run_latentbin(contigs: Path, bams: list[Path], samples: list[str], out: Path, seed: int, threads: int,
+                  nice: int, timeout: int | None) -> peers.Run:
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    cmd = ["latentbin", "run", "--contigs", str(contigs), "--bam", *map(str, bams), "--samples", *samples,
+           "--outdir", str(out / "run"), "--seed", str(seed), "--threads", str(threads), "--until", "bins"]
+    if timeout:
+        cmd = ["timeout", str(timeout), *cmd]
+    m = run_timed(cmd, f"latentbin seed {seed}", out / "latentbin.log", nice=nice)
+    run = peers.Run("latentbin", [m])
+    if not m.ok:
+        run.error = m.error
+        return run
+    run.bins = latentbin_clusters(out / "run")
+    if run.bins is None:
+        run.error = "no cluster/clusters.tsv or clusters.tsv in the output"
+    return run
+
+
+def cell_from(run: peers.Run, gold: Path, min_contig: int, min_bin_bp: int, total_bp: int, scorer) -> dict:
+    cell = {"tool": run.tool, "error": run.error, "version": run.version,
+            "wall_s": run.total().wall_s if run.measures else None,
+            "cpu_s": run.total().cpu_s if run.measures else None,
+            "max_rss_mb": run.total().max_rss_mb if run.measures else None}
+    if run.bins is not None and not run.error:
+        try:
+            s = scoring.score_binning(gold, run.bins, min_contig, min_bin_bp, scorer)
+            cell.update(NC=s["table"]["recall>=0.9,precision>=0.95"], MQ=s["table"]["recall>=0.5,precision>=0.9"],
+                        binned_mbp=s["binned_bp_fraction"] * total_bp / 1e6, ari=s["ari"], bins=s["bins"])
+        except Exception as exc:  # noqa: BLE001 - a broken output is a reported failure
+            cell["error"] = f"scoring failed: {exc}"
+    return cell
+
+
+def run_dataset(name: str, a, scorer) -> None:
+    root = Path(a.data) / name
+    work = Path(a.work) / name
+    work.mkdir(parents=True, exist_ok=True)
+    ds = datasets.resolve(str(root), work)
+    min_contig = MIN_CONTIG.get(name, a.min_contig)
+    contigs = work / f"contigs{min_contig}.fna"
+    n, bp = datasets.filter_contigs(ds.contigs, contigs, min_contig)
+    print(f"[suite] {name}: {n} contigs >= {min_contig} bp, {bp / 1e6:.1f} Mbp", flush=True)
+    bams, measures = mapping.map_samples(ds.samples, contigs, work / "bam", a.threads, work / "logs",
+                                         preset=preset_of(root), nice=a.nice)
+    samples = [s for s, _, _ in ds.samples]
+    info_path = work / "dataset_info.json"
+    info = json.loads(info_path.read_text()) if info_path.exists() else {}
+    info.update(contigs=n, bp=bp, min_contig=min_contig, samples=len(samples), preset=preset_of(root),
+                commands=sorted(set(info.get("commands", [])) | {a.command}))
+    if measures:
+        info["mapping_wall_s"] = round(sum(m.wall_s for m in measures), 1)
+    info_path.write_text(json.dumps(info, indent=1))
+    venvs = Path(a.venvs).resolve() if a.venvs else None
+    for tool in a.tools:
+        jobs = [(f"latentbin/seed{s}", s) for s in a.seeds] if tool == "latentbin" else [(tool, 1)]
+        for sub, seed in jobs:
+            cache = work / sub / "cell.json"
+            if cache.exists() and not a.rerun:
+                continue
+            print(f"[suite] {name}: {sub} ...", flush=True)
+            if tool == "latentbin":
+                run = run_latentbin(contigs, bams, samples, work / sub, seed, a.threads, a.nice, a.timeout)
+            else:
+                run = peers.PEERS[tool](contigs, bams, work / sub, a.threads, venvs, seed=1,
+                                        min_contig=min_contig, min_bin=a.min_bin_bp, timeout=a.timeout, nice=a.nice)
+            cell = cell_from(run, ds.gold, min_contig, a.min_bin_bp, bp, scorer)
+            cell["seed"] = seed
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(cell, indent=1, default=str))
+            print(f"[suite] {name}: {sub}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
+                  f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
+
+
+def _fmt(values: list, nd: int = 0) -> str:
+    if not values:
+        return "–"
+    f = (lambda x: f"{x:.{nd}f}")
+    if len(values) == 1:
+        return f(values[0])
+    return f"{f(statistics.mean(values))} [{f(min(values))}–{f(max(values))}]"
+
+
+def report(a) -> str:
+    lines = ["# Benchmark suite: latentbin vs peers", "",
+             f"Table written by: `{a.command}`  ",
+             f"Git commit: `{git_commit()}`  ",
+             f"Date: {datetime.date.today().isoformat()}; machine: {os.cpu_count()} cores, threads per tool "
+             f"{a.threads}, nice {a.nice}; bins < {a.min_bin_bp} bp ignored for every tool.  ",
+             "NC: genomes at recall >= 0.9 and precision >= 0.95; MQ: recall >= 0.5, precision >= 0.9; "
+             "binned Mbp: contigs in counted bins; wall: BAMs->bins seconds (mapping excluded). latentbin: "
+             f"mean [min–max] over seeds {','.join(map(str, a.seeds))}. Datasets: benchmarks/suite/README.md.", ""]
+    lines += [f"Note: {n}  " for n in a.note] + ([""] if a.note else [])
+    for name in a.datasets:
+        work = Path(a.work) / name
+        spec = build.DATASETS.get(name, {})
+        info = json.loads((work / "dataset_info.json").read_text()) if (work / "dataset_info.json").exists() else {}
+        head = f"## {name}"
+        if info:
+            head += (f" — {info['contigs']} contigs >= {info['min_contig']} bp, {info['bp'] / 1e6:.1f} Mbp, "
+                     f"{info['samples']} samples, reads mapped with `-x {info['preset']}`")
+        lines += [head, "", f"{spec.get('about', '')}", ""]
+        if info.get("commands"):
+            lines += ["Run by: " + "; ".join(f"`{c}`" for c in info["commands"]) + "  ",
+                      f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
+        lines += [
+                  "| tool | NC | MQ | binned Mbp | BAMs→bins wall s | note |", "|---|---|---|---|---|---|"]
+        for tool in a.all_tools:
+            subs = [f"latentbin/seed{s}" for s in a.seeds] if tool == "latentbin" else [tool]
+            cells = [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
+            label = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "metabat2": "MetaBAT2",
+                     "semibin2": "SemiBin2"}[tool]
+            if not cells:
+                lines.append(f"| {label} | not run | not run | not run | not run | |")
+                continue
+            ok = [c for c in cells if not c.get("error") and "NC" in c]
+            errors = "; ".join(c["error"][:120] for c in cells if c.get("error"))
+            note = f"{len(ok)}/{len(subs)} runs" if tool == "latentbin" else ""
+            if errors:
+                note = (note + " " if note else "") + "error: " + errors.replace("|", "/")
+            lines.append(f"| {label} | {_fmt([c['NC'] for c in ok])} | {_fmt([c['MQ'] for c in ok])} | "
+                         f"{_fmt([c['binned_mbp'] for c in ok], 1)} | {_fmt([c['wall_s'] for c in ok])} | {note} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--data", default=str(HERE / "data"), help="where build.py put the datasets")
+    ap.add_argument("--datasets", default=",".join(build.DATASETS), help="comma list")
+    ap.add_argument("--tools", default=",".join(TOOLS), help="comma list of " + ",".join(TOOLS))
+    ap.add_argument("--seeds", default="1,2,3", help="latentbin seeds")
+    ap.add_argument("--work", default=str(BENCH / "work" / "suite"))
+    ap.add_argument("--out", default=str(BENCH / "results" / "suite.md"))
+    ap.add_argument("--venvs", default=os.environ.get("LATENTBIN_BENCH_VENVS", str(BENCH / "work" / "venvs")))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--nice", type=int, default=15)
+    ap.add_argument("--min-contig", type=int, default=2000)
+    ap.add_argument("--min-bin-bp", type=int, default=200000)
+    ap.add_argument("--timeout", type=int, help="seconds before one tool run is stopped (reported as failed)")
+    ap.add_argument("--note", action="append", default=[], help="a line under the header (repeatable)")
+    ap.add_argument("--rerun", action="store_true", help="rerun cells that already have a result")
+    ap.add_argument("--report-only", action="store_true", help="only rewrite the table from cached cells")
+    a = ap.parse_args(argv)
+    a.command = "python benchmarks/suite/run.py " + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:]))
+    a.datasets = [d for d in a.datasets.split(",") if d]
+    a.tools = [t for t in a.tools.split(",") if t]
+    a.all_tools = list(TOOLS)
+    a.seeds = [int(s) for s in a.seeds.split(",")]
+    bad = [t for t in a.tools if t not in TOOLS]
+    if bad:
+        ap.error(f"unknown tools {bad}")
+    scorer = scoring.scorer_module()
+    if not a.report_only:
+        for name in a.datasets:
+            if not (Path(a.data) / name / "gold_standard.tsv").exists():
+                print(f"[suite] {name}: not built in {a.data} (benchmarks/suite/build.py --only {name})", flush=True)
+                continue
+            run_dataset(name, a, scorer)
+            Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(a.out).write_text(report(a) + "\n")
+    md = report(a)
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(md + "\n")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The benchmark suite builder (benchmarks/suite/build.py): CI smoke dataset and genome manifest."""
+from __future__ import annotations
+
+import csv
+import filecmp
+import gzip
+import hashlib
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO, SHARED
+
+BUILD = REPO / "benchmarks" / "suite" / "build.py"
+GENOMES = REPO / "benchmarks" / "suite" / "genomes"
+
+
+def _load_build():
+    spec = importlib.util.spec_from_file_location("suite_build", BUILD)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _smoke(out: Path) -> Path:
+    env = dict(os.environ, LATENTBIN_SHARED=str(SHARED))
+    subprocess.run([sys.executable, str(BUILD), "--out", str(out), "--smoke"], check=True, env=env,
+                   capture_output=True)
+    return out / "smoke"
+
+
+def _fasta_names(path: Path) -> list[str]:
+    with gzip.open(path, "rt") as fh:
+        return [line[1:].split()[0] for line in fh if line.startswith(">")]
+
+
+def _all_files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.shared
+def test_smoke_dataset_is_complete_and_deterministic(tmp_path):
+    t0 = time.time()
+    a = _smoke(tmp_path / "a")
+    assert time.time() - t0 < 30
+    b = _smoke(tmp_path / "b")
+    # layout benchmarks/run.py --dataset DIR reads
+    for name in ("contigs.fna.gz", "samples.tsv", "gold_standard.tsv", "dataset.json"):
+        assert (a / name).is_file(), name
+    with open(a / "gold_standard.tsv") as fh:
+        gold = list(csv.DictReader(fh, delimiter="\t"))
+    assert {"contig", "genome", "length"} <= set(gold[0])
+    contigs = _fasta_names(a / "contigs.fna.gz")
+    assert contigs and len(contigs) == len(set(contigs))
+    assert sorted(contigs) == sorted(r["contig"] for r in gold), "gold standard must cover every contig exactly once"
+    assert len({r["genome"] for r in gold}) == 3
+    with open(a / "samples.tsv") as fh:
+        samples = list(csv.DictReader(fh, delimiter="\t"))
+    assert [s["sample"] for s in samples] == ["S1", "S2"]
+    for s in samples:
+        assert (a / s["r1"]).stat().st_size > 0 and (a / s["r2"]).stat().st_size > 0
+    # two builds give byte-identical files
+    assert _all_files(a) == _all_files(b)
+    match, mismatch, errors = filecmp.cmpfiles(a, b, _all_files(a), shallow=False)
+    assert not mismatch and not errors, mismatch + errors
+
+
+def test_manifest_matches_genome_files():
+    with open(GENOMES / "MANIFEST.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(rows) >= 30
+    names = {r["name"] for r in rows}
+    assert names == {p.name[: -len(".fna.gz")] for p in GENOMES.glob("*.fna.gz")}
+    for r in rows:
+        data = (GENOMES / f"{r['name']}.fna.gz").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == r["sha256"], r["name"]
+        assert r["licence"] and r["repo"] and len(r["commit"]) == 40
+
+
+def test_dataset_table_uses_known_genomes_and_two_novel_communities():
+    mod = _load_build()
+    with open(GENOMES / "MANIFEST.tsv") as fh:
+        known = {r["name"] for r in csv.DictReader(fh, delimiter="\t")}
+    for name in ("novel-a", "novel-b"):
+        genomes = mod.DATASETS[name]["genomes"]
+        assert len(genomes) >= 20 and len(set(genomes)) == len(genomes)
+        assert set(genomes) <= known, set(genomes) - known
+    assert mod.DATASETS["dev-strains"]["sigma"] == 0.0  # equal abundances
+
+
+def test_unknown_dataset_is_refused(tmp_path):
+    r = subprocess.run([sys.executable, str(BUILD), "--out", str(tmp_path), "--only", "nope"],
+                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+    assert r.returncode != 0
+
+
+def test_runner_report_marks_cells_not_run_and_summarises_seeds(tmp_path):
+    import json
+
+    work = tmp_path / "work"
+    for seed, nc in ((1, 4), (2, 6), (3, 5)):
+        cell = work / "dev-2s" / "latentbin" / f"seed{seed}" / "cell.json"
+        cell.parent.mkdir(parents=True)
+        cell.write_text(json.dumps({"tool": "latentbin", "error": "", "NC": nc, "MQ": nc + 1,
+                                    "binned_mbp": 20.0, "wall_s": 100.0 + seed, "seed": seed}))
+    out = tmp_path / "suite.md"
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--report-only",
+                        "--datasets", "dev-2s", "--work", str(work), "--out", str(out)],
+                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+    assert r.returncode == 0, r.stderr
+    md = out.read_text()
+    assert "| latentbin | 5 [4–6] | 6 [5–7] | 20.0 [20.0–20.0] | 102 [101–103] | 3/3 runs |" in md
+    assert "| MetaBAT2 | not run |" in md and "Git commit:" in md
