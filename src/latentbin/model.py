@@ -168,6 +168,7 @@ class VAE(nn.Module):
         except (TypeError, RuntimeError, KeyError) as exc:
             raise InputError(f"{path}: model parameters or weights do not fit this latentbin "
                              f"({type(exc).__name__}); retrain it with `latentbin train`") from None
+        model.extra = blob.get("extra", {})  # what the trainer saved beside the weights (samples, refhash)
         return model.to(device).eval()
 
 

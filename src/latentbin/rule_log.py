@@ -27,7 +27,7 @@ def rule_values(smk: Any) -> tuple[Any, dict[str, Any], dict[str, Any]]:
         for key in named.keys():
             values[key] = named[key]
     params = dict(smk.params.items())
-    for key in EXTRAS + ("checkpoint",):
+    for key in EXTRAS + stage.scratch:  # values and scratch files come as params
         if key in params:
             values[key] = params[key]
     for key in LISTS:

@@ -235,9 +235,7 @@ def encode(p: Paths, *, vae: VAEOptions, threads: int = 1) -> None:
     comp, ab, rows, cols = _usable_inputs(p)
     with limit_threads(threads):
         model = VAE.load(p.model, pick_device(vae.device))
-        import torch
-
-        trained_on = torch.load(p.model, map_location="cpu", weights_only=True).get("extra", {}).get("samples")
+        trained_on = model.extra.get("samples")
         if trained_on is not None and list(trained_on) != ab.samples[cols].tolist():
             raise InputError(f"{p.model}: model was trained on samples {trained_on} but {p.depth} has usable samples "
                              f"{ab.samples[cols].tolist()}; encode with the depth table it was trained on")
