@@ -44,3 +44,27 @@ def test_cuda_and_cpu_clustering_agree():
     cpu = medoid_clusters(x, lengths, 25, 1, device="cpu")
     gpu = medoid_clusters(x, lengths, 25, 1, device="cuda")
     assert adjusted_rand_score(cpu, gpu) > 0.99
+
+
+@pytest.mark.parametrize("over", [{"precision": "tf32"}, {"precision": "bf16"}])
+def test_fast_precisions_keep_the_clusters(over):
+    """TF32 / bf16 training on CUDA reaches the planted clusters as float32 does."""
+    depth, tnf, lengths, truth = planted()
+    vae = options({"vae": {"epochs": 20, "device": "cuda", **over}}).vae
+    model, hist = train_vae(depth, tnf, lengths, vae, 1)
+    assert np.isfinite(hist[-1]["loss"])
+    labels = medoid_clusters(encode_latent(model, depth, tnf, lengths), lengths, 25, 1, device="cuda")
+    assert adjusted_rand_score(truth, labels) > 0.95
+
+
+def test_host_memory_training_matrix_on_cuda(monkeypatch):
+    """A training matrix too large for the GPU stays pinned in host memory; batches are
+    copied per step and the planted clusters are still found."""
+    import latentbin.train as t
+
+    monkeypatch.setattr(t, "data_on_device", lambda nbytes, device: False)
+    depth, tnf, lengths, truth = planted()
+    vae = options({"vae": {"epochs": 20, "device": "cuda"}}).vae
+    model, hist = train_vae(depth, tnf, lengths, vae, 1)
+    labels = medoid_clusters(encode_latent(model, depth, tnf, lengths), lengths, 25, 1, device="cuda")
+    assert adjusted_rand_score(truth, labels) > 0.95

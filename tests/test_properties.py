@@ -66,6 +66,13 @@ def test_fasta_round_trip(records, width, newline, compress, data):
     raw = render_fasta(records, width, newline, descriptions)
     want = [(n, s.upper().encode()) for n, s in records]
     assert list(iter_fasta_handle(io.BytesIO(raw), "mem")) == want
+    import latentbin.contigs as contigs_module
+
+    block, contigs_module.READ_BLOCK = contigs_module.READ_BLOCK, 3  # records cut across many reads
+    try:
+        assert list(iter_fasta_handle(io.BytesIO(raw), "mem")) == want
+    finally:
+        contigs_module.READ_BLOCK = block
     path = _tmp_file(gzip.compress(raw) if compress else raw, "c.fna.gz" if compress else "c.fna")
     assert list(iter_fasta(path)) == want
 
@@ -73,11 +80,26 @@ def test_fasta_round_trip(records, width, newline, compress, data):
 @FAST
 @given(raw=st.binary(max_size=400))
 def test_fasta_reader_fails_only_with_input_error(raw):
+    """Random bytes: records or a one-line InputError, the same whatever the read block size."""
+    import latentbin.contigs as contigs_module
+
+    def read() -> tuple[list, str]:
+        got = []
+        try:
+            for name, seq in iter_fasta_handle(io.BytesIO(raw), "mem"):
+                assert isinstance(name, str) and isinstance(seq, bytes)
+                got.append((name, seq))
+        except InputError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith("mem: ")
+            return got, str(exc)
+        return got, ""
+
+    whole = read()
+    block, contigs_module.READ_BLOCK = contigs_module.READ_BLOCK, 4
     try:
-        for name, seq in iter_fasta_handle(io.BytesIO(raw), "mem"):
-            assert isinstance(name, str) and isinstance(seq, bytes)
-    except InputError as exc:
-        assert "\n" not in str(exc) and str(exc).startswith("mem: ")
+        assert read() == whole
+    finally:
+        contigs_module.READ_BLOCK = block
 
 
 @FAST

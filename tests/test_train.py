@@ -77,8 +77,82 @@ def test_zero_depth_sample_is_a_bug_here():
 
 def test_cyclical_schedule():
     vae = options({"vae": {"batch_schedule": "cyclical"}}).vae
-    sizes = [batch_size_at(e, vae, 10**6) for e in range(8)]
+    sizes = [batch_size_at(e, vae, 10**6) for e in range(vae.epochs)]
     assert sizes[3] < sizes[2] and sizes[7] < sizes[6] and sizes[0] == 256
+    # the kick is half the current size, so it grows with the doublings (256 -> 4096)
+    kicks = [sizes[e] for e in range(3, vae.epochs - 1, 4)]
+    assert kicks[0] == 128 and kicks[-1] == 2048 and kicks == sorted(kicks)
+    # training ends on the full size, never on a kick (300 epochs: epoch 299 is 4k+3)
+    assert sizes[-1] == 4096 and (vae.epochs - 1) % 4 == 3
+
+
+def test_prepare_equals_float64_reference():
+    """prepare works in row blocks (bounded memory) but equals the whole-matrix float64
+    arithmetic bit for bit, across block edges."""
+    import latentbin.train as t
+
+    depth, tnf, lengths = data(n=1000, s=4, seed=3)
+    depth[::9] = 0
+    tnf[:, 7] = 2.0  # a zero-variance column
+    d64, t64 = depth.astype(np.float64), tnf.astype(np.float64)
+    scaled = d64 * (1e6 / d64.sum(axis=0))
+    total = scaled.sum(axis=1)
+    zero = total == 0
+    rel = np.where(zero[:, None], 0.25, scaled / np.where(zero, 1.0, total)[:, None])
+    std = t64.std(axis=0)
+    z = (t64 - t64.mean(axis=0)) / np.where(std == 0, 1.0, std)
+    lt = np.log(np.clip(total, 1e-3, None))
+    ref = np.concatenate([rel, z, ((lt - lt.mean()) / lt.std())[:, None]], axis=1).astype(np.float32)
+    old_rows = t.PREPARE_ROWS
+    try:
+        t.PREPARE_ROWS = 64  # many blocks, one partial
+        x, _ = prepare(depth, tnf, lengths)
+    finally:
+        t.PREPARE_ROWS = old_rows
+    assert np.array_equal(x, ref)
+
+
+@pytest.mark.parametrize("over", [{"bound": "iwae", "importance_samples": 3}, {"bound": "iwae"},
+                                  {"precision": "bf16"}, {"precision": "tf32"}])
+def test_training_options_run_and_are_deterministic(over):
+    depth, tnf, lengths = data()
+    vae = options({"vae": {**SMALL["vae"], **over}}).vae
+    a, hist = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
+    b, _ = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
+    assert all(np.isfinite(r["loss"]) for r in hist)
+    assert np.array_equal(encode_latent(a, depth, tnf, lengths), encode_latent(b, depth, tnf, lengths))
+
+
+def test_iwae_bound_is_tighter_than_elbo():
+    """For the same model and batch the k-sample importance-weighted loss is <= the ELBO
+    loss in expectation (Burda et al.)."""
+    import torch
+
+    from latentbin.model import VAE
+    from latentbin.train import params_from_options
+
+    depth, tnf, lengths = data(n=256)
+    x, w = (torch.from_numpy(a) for a in prepare(depth, tnf, lengths))
+    vae = options({"vae": {**SMALL["vae"], "variance": "learned", "importance_samples": 16}}).vae
+    model = VAE(params_from_options(3, vae)).eval()  # eval: no dropout noise, BatchNorm running stats
+    torch.manual_seed(0)
+    with torch.no_grad():
+        elbo = np.mean([model.loss(x, w, bound="elbo")[0].item() for _ in range(20)])
+        iwae = np.mean([model.loss(x, w, bound="iwae")[0].item() for _ in range(20)])
+    assert iwae < elbo
+
+
+def test_training_matrix_in_host_memory_same_model(monkeypatch):
+    """The 'data stay in host memory' path (large matrices on a GPU) gives the same model
+    as the resident path; on CPU it is forced here."""
+    import latentbin.train as t
+
+    depth, tnf, lengths = data()
+    vae = options(SMALL).vae
+    ref, _ = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
+    monkeypatch.setattr(t, "data_on_device", lambda nbytes, device: False)
+    got, _ = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
+    assert np.array_equal(encode_latent(ref, depth, tnf, lengths), encode_latent(got, depth, tnf, lengths))
 
 
 def test_collapse_watch_warns(caplog):

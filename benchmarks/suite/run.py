@@ -178,6 +178,66 @@ def _fmt(values: list, nd: int = 0) -> str:
     return f"{f(statistics.mean(values))} [{f(min(values))}–{f(max(values))}]"
 
 
+LABELS = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "metabat2": "MetaBAT2", "semibin2": "SemiBin2"}
+
+
+def _cells(work: Path, tool: str, seeds: list[int]) -> list[dict]:
+    """Finished cells (no error) of one tool on one dataset."""
+    subs = [f"latentbin/seed{s}" for s in seeds] if tool == "latentbin" else [tool]
+    cells = [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
+    return [c for c in cells if not c.get("error") and "NC" in c]
+
+
+def summary(a) -> list[str]:
+    """One table over the datasets: NC / MQ per tool (latentbin: mean over seeds), sums over
+    the datasets where every listed tool ran, and the issue's targets on those sums."""
+    tools = [t for t in a.all_tools if any(_cells(Path(a.work) / d, t, a.seeds) for d in a.datasets)]
+    if not tools:
+        return []
+    lines = ["## Summary (NC / MQ; latentbin mean over seeds)", "",
+             "| dataset | " + " | ".join(LABELS[t] for t in tools) + " | latentbin NC >= best peer | "
+             "latentbin MQ >= best peer |", "|---|" + "---|" * (len(tools) + 2)]
+    sums = {t: [0.0, 0.0, 0.0] for t in tools}
+    complete = 0
+    for name in a.datasets:
+        work = Path(a.work) / name
+        got = {t: _cells(work, t, a.seeds) for t in tools}
+        mean = {t: (statistics.mean(c["NC"] for c in got[t]), statistics.mean(c["MQ"] for c in got[t]),
+                    statistics.mean(c["wall_s"] for c in got[t]))
+                for t in tools if got[t]}
+        if not mean:
+            continue
+        row = [f"{mean[t][0]:.3g} / {mean[t][1]:.3g}" if t in mean else "not run" for t in tools]
+        peers_run = [t for t in mean if t != "latentbin"]
+        verdict = ["–", "–"]
+        if "latentbin" in mean and peers_run:
+            best_nc = max(mean[t][0] for t in peers_run)
+            best_mq = max(mean[t][1] for t in peers_run)
+            verdict = ["yes" if mean["latentbin"][0] >= best_nc else f"no ({mean['latentbin'][0]:.3g} vs {best_nc:.3g})",
+                       "yes" if mean["latentbin"][1] >= best_mq else f"no ({mean['latentbin'][1]:.3g} vs {best_mq:.3g})"]
+        lines.append(f"| {name} | " + " | ".join(row) + f" | {verdict[0]} | {verdict[1]} |")
+        if len(mean) == len(tools):
+            complete += 1
+            for t in tools:
+                for i in range(3):
+                    sums[t][i] += mean[t][i]
+    lines.append(f"| **sum over the {complete} datasets every tool ran on** | "
+                 + " | ".join(f"**{sums[t][0]:.3g} / {sums[t][1]:.3g}**" for t in tools) + " | | |")
+    lines.append("")
+    if complete and "latentbin" in tools:
+        lb = sums["latentbin"]
+        for t in tools:
+            if t == "latentbin" or not sums[t][0]:
+                continue
+            lines.append(f"- latentbin vs {LABELS[t]} over those datasets: NC {lb[0]:.3g} vs {sums[t][0]:.3g} "
+                         f"({lb[0] / sums[t][0]:.2f}x), MQ {lb[1]:.3g} vs {sums[t][1]:.3g}, summed BAMs->bins wall "
+                         f"{lb[2]:.0f} s vs {sums[t][2]:.0f} s ({lb[2] / sums[t][2]:.2f}x)")
+        lines.append("- targets (issue 16): NC and MQ >= the best peer on every dataset; summed NC >= 1.15x Vamb's "
+                     "and >= SemiBin2's; BAMs->bins time no more than Vamb's")
+        lines.append("")
+    return lines
+
+
 def report(a) -> str:
     lines = ["# Benchmark suite: latentbin vs peers", "",
              f"Table written by: `{a.command}`  ",
@@ -188,6 +248,7 @@ def report(a) -> str:
              "binned Mbp: contigs in counted bins; wall: BAMs->bins seconds (mapping excluded). latentbin: "
              f"mean [min–max] over seeds {','.join(map(str, a.seeds))}. Datasets: benchmarks/suite/README.md.", ""]
     lines += [f"Note: {n}  " for n in a.note] + ([""] if a.note else [])
+    lines += summary(a)
     for name in a.datasets:
         work = Path(a.work) / name
         spec = build.DATASETS.get(name, {})
@@ -205,8 +266,7 @@ def report(a) -> str:
         for tool in a.all_tools:
             subs = [f"latentbin/seed{s}" for s in a.seeds] if tool == "latentbin" else [tool]
             cells = [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
-            label = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "metabat2": "MetaBAT2",
-                     "semibin2": "SemiBin2"}[tool]
+            label = LABELS[tool]
             if not cells:
                 lines.append(f"| {label} | not run | not run | not run | not run | |")
                 continue

@@ -118,27 +118,47 @@ class VAE(nn.Module):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
         return self.decode(z), mu, logvar
 
-    def loss(self, x: Tensor, weights: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+    def loss(self, x: Tensor, weights: Tensor, *, bound: str) -> tuple[Tensor, dict[str, Tensor]]:
         """Weighted loss of a batch ``x (b, s+104)`` with per-contig weights ``(b, 1)``.
 
-        Reconstruction terms are averaged over ``importance_samples`` latent draws.
-        Returns (scalar loss, {ce, ab, sse, kld: weighted per-term means, mu: detached
-        latent means ``(b, latent)``}).
+        ``bound`` (``vae.bound``): ``elbo`` averages the reconstruction losses of
+        ``importance_samples`` = k latent draws and adds the analytic KLD (a k-sample
+        Monte Carlo ELBO); ``iwae`` is Burda et al.'s importance-weighted bound, per contig
+        ``-log mean_j exp(-(rec_j + w_kld * (log q(z_j|x) - log p(z_j))))`` over the k draws
+        (tighter for k > 1; k = 1 is the ELBO with a sampled KLD). The loss weights temper
+        every term as in the ELBO. Returns (scalar loss, {ce, ab, sse, kld: weighted
+        per-term means (draw-averaged, analytic KLD), mu: detached latent means
+        ``(b, latent)``}).
         """
         s = self.params.n_samples
         depths_in, tnf_in, ab_in = x[:, :s], x[:, s : s + N_TNF], x[:, s + N_TNF :]
         mu, logvar = self.encode(x)
         k = self.params.importance_samples
+        w = self.loss_weights
         ce = ab = sse = torch.zeros(len(x), device=x.device)
         std = torch.exp(0.5 * logvar)
+        log_w = []
         for _ in range(k):
-            depths_out, tnf_out, ab_out = self.decode(mu + torch.randn_like(mu) * std)
-            ce = ce - (torch.log(depths_out + 1e-9) * depths_in).sum(dim=1)
-            ab = ab + (ab_out - ab_in).pow(2).sum(dim=1)
-            sse = sse + (tnf_out - tnf_in).pow(2).sum(dim=1)
-        w = self.loss_weights
-        terms = {"ce": ce * (w.ce / k), "ab": ab * (w.ab / k), "sse": sse * (w.sse / k), "kld": kld(mu, logvar, self.params.variance) * w.kld}
-        total = ((terms["ce"] + terms["ab"] + terms["sse"] + terms["kld"]) * weights.view(-1)).mean()
+            eps = torch.randn_like(mu)
+            z = mu + eps * std
+            depths_out, tnf_out, ab_out = self.decode(z)
+            ce_j = -(torch.log(depths_out + 1e-9) * depths_in).sum(dim=1)
+            ab_j = (ab_out - ab_in).pow(2).sum(dim=1)
+            sse_j = (tnf_out - tnf_in).pow(2).sum(dim=1)
+            ce, ab, sse = ce + ce_j, ab + ab_j, sse + sse_j
+            if bound == "iwae":
+                # log q(z|x) - log p(z), constants cancel: -eps^2/2 - logvar/2 + z^2/2
+                log_ratio = 0.5 * (z.pow(2) - eps.pow(2) - logvar).sum(dim=1)
+                log_w.append(-(ce_j * w.ce + ab_j * w.ab + sse_j * w.sse + log_ratio * w.kld))
+        terms = {"ce": ce * (w.ce / k), "ab": ab * (w.ab / k), "sse": sse * (w.sse / k),
+                 "kld": kld(mu, logvar, self.params.variance) * w.kld}
+        if bound == "iwae":
+            per_contig = -(torch.logsumexp(torch.stack(log_w), dim=0) - math.log(k))
+        elif bound == "elbo":
+            per_contig = terms["ce"] + terms["ab"] + terms["sse"] + terms["kld"]
+        else:
+            raise ValueError(f"bug: unknown bound {bound!r}")
+        total = (per_contig * weights.view(-1)).mean()
         means = {name: t.detach().mean() for name, t in terms.items()}
         means["mu"] = mu.detach()
         return total, means

@@ -61,9 +61,11 @@ class VAEOptions:
     mse_ratio: float
     variance: str
     importance_samples: int
+    bound: str
     optimizer: str
     learning_rate: float
     device: str
+    precision: str
     checkpoint_every: int
 
 

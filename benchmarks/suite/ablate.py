@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Ablation rows over the suite: latentbin with one option changed, on every dataset.
+
+    python benchmarks/suite/ablate.py --work W --datasets dev,dev-1s \\
+        --variant 'no-refine=--no-refine' --variant 'fixed-variance=--variance fixed' [--seeds 1]
+
+Needs the default runs of ``benchmarks/suite/run.py`` in the same ``--work`` folder
+(``<work>/<dataset>/latentbin/seed<S>/run``): each variant starts from a copy of that
+run's contigs, tnf, depth and markers stages (same inputs and options, so ``latentbin
+run`` reuses them) and reruns training onward with the variant's flags (``latentbin run``
+command-line flags). The baseline row is the default run itself. Cells are cached in
+``<work>/<dataset>/ablate/<variant>/seed<S>/cell.json``; the table goes to ``--out``.
+Wall seconds are train->bins only (the reused stages are not rerun), so compare them
+between variants, not with run.py's BAMs->bins column.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import importlib.util  # noqa: E402
+
+from harness import peers  # noqa: E402
+from harness.timing import run_timed  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("suite_run", HERE / "run.py")
+suite = importlib.util.module_from_spec(_spec)  # benchmarks/suite/run.py: scoring, paths, dataset table
+_spec.loader.exec_module(suite)
+
+#: stages reused from the default run (their outputs and records are copied)
+REUSED = ("contigs", "tnf", "depth", "markers")
+
+
+def _inputs(work: Path) -> tuple[Path, list[Path], list[str]]:
+    """The contigs, BAMs and sample names the default run used (run.py's layout)."""
+    contigs = next(work.glob("contigs*.fna"))
+    bams = sorted((work / "bam").glob("*.bam"))
+    return contigs, bams, [b.name.removesuffix(".bam") for b in bams]
+
+
+def run_variant(work: Path, variant: str, flags: list[str], seed: int, threads: int, nice: int) -> peers.Run:
+    base = work / "latentbin" / f"seed{seed}" / "run"
+    out = work / "ablate" / variant / f"seed{seed}"
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "run" / ".latentbin").mkdir(parents=True)
+    for stage in REUSED:
+        if (base / stage).exists():
+            shutil.copytree(base / stage, out / "run" / stage)
+        record = base / ".latentbin" / f"{stage}.json"
+        if record.exists():
+            shutil.copy2(record, out / "run" / ".latentbin" / record.name)
+    contigs, bams, samples = _inputs(work)
+    cmd = ["latentbin", "run", "--contigs", str(contigs), "--bam", *map(str, bams), "--samples", *samples,
+           "--outdir", str(out / "run"), "--seed", str(seed), "--threads", str(threads), "--until", "bins", *flags]
+    m = run_timed(cmd, f"latentbin {variant} seed {seed}", out / "latentbin.log", nice=nice)
+    run = peers.Run("latentbin", [m])
+    if not m.ok:
+        run.error = m.error
+    else:
+        run.bins = suite.latentbin_clusters(out / "run")
+        log = (out / "latentbin.log").read_text(errors="replace")
+        missing = [s for s in REUSED if f"{s}: start" in log]
+        if missing:
+            run.error = f"stages {missing} were recomputed, not reused: the variant changed their options"
+    return run
+
+
+def _fmt(values: list[float], nd: int = 0) -> str:
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{values[0]:.{nd}f}"
+    return f"{statistics.mean(values):.{nd}f} [{min(values):.{nd}f}–{max(values):.{nd}f}]"
+
+
+def table(a, names: list[str]) -> str:
+    lines = ["# Ablations over the suite (issue 16)", "",
+             f"Command: `{a.command}`  ", f"Git commit: `{suite.git_commit()}`  ",
+             f"Seeds {','.join(map(str, a.seeds))}; baseline = the default run of `benchmarks/suite/run.py` "
+             "(same seeds). NC / MQ as in suite.md; wall = train->bins seconds of the variant (mean).", ""]
+    lines += [f"Note: {n}  " for n in a.note] + ([""] if a.note else [])
+    cols = ["default"] + names
+    lines += ["| dataset | " + " | ".join(f"{c} NC / MQ" for c in cols) + " |",
+              "|---|" + "---|" * len(cols)]
+    totals = {c: [0.0, 0.0, 0] for c in cols}
+    for ds in a.datasets:
+        work = Path(a.work) / ds
+        cells = []
+        for c in cols:
+            sub = [work / "latentbin" / f"seed{s}" / "cell.json" if c == "default"
+                   else work / "ablate" / c / f"seed{s}" / "cell.json" for s in a.seeds]
+            got = [json.loads(p.read_text()) for p in sub if p.exists()]
+            ok = [g for g in got if not g.get("error") and "NC" in g]
+            if not ok:
+                err = "; ".join(g["error"][:60] for g in got if g.get("error"))
+                cells.append("error: " + err if err else "not run")
+                continue
+            nc, mq = [g["NC"] for g in ok], [g["MQ"] for g in ok]
+            totals[c][0] += statistics.mean(nc)
+            totals[c][1] += statistics.mean(mq)
+            totals[c][2] += 1
+            cells.append(f"{_fmt(nc, 1 if len(nc) > 1 else 0)} / {_fmt(mq, 1 if len(mq) > 1 else 0)}")
+        lines.append(f"| {ds} | " + " | ".join(cells) + " |")
+    lines.append("| **sum (datasets run)** | " + " | ".join(
+        f"**{totals[c][0]:.1f} / {totals[c][1]:.1f}** ({totals[c][2]})" for c in cols) + " |")
+    lines += ["", "Variants: " + "; ".join(f"`{n}` = `{' '.join(f)}`" for n, f in a.variants), ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--work", required=True, help="run.py's --work folder")
+    ap.add_argument("--data", default=str(HERE / "data"), help="where build.py put the datasets (gold standards)")
+    ap.add_argument("--datasets", required=True, help="comma list")
+    ap.add_argument("--variant", action="append", default=[], help="NAME=latentbin run flags (repeatable)")
+    ap.add_argument("--seeds", default="1")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--nice", type=int, default=15)
+    ap.add_argument("--min-bin-bp", type=int, default=200000)
+    ap.add_argument("--out", default=str(HERE.parent / "results" / "suite_ablations.md"))
+    ap.add_argument("--note", action="append", default=[])
+    ap.add_argument("--report-only", action="store_true")
+    a = ap.parse_args(argv)
+    a.command = "python benchmarks/suite/ablate.py " + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:]))
+    a.datasets = [d for d in a.datasets.split(",") if d]
+    a.seeds = [int(s) for s in a.seeds.split(",")]
+    a.variants = [(v.split("=", 1)[0], shlex.split(v.split("=", 1)[1])) for v in a.variant]
+    scorer = suite.scoring.scorer_module()
+    if not a.report_only:
+        for ds in a.datasets:
+            work = Path(a.work) / ds
+            info = json.loads((work / "dataset_info.json").read_text())
+            gold = Path(a.data) / ds / "gold_standard.tsv"
+            for name, flags in a.variants:
+                for seed in a.seeds:
+                    cache = work / "ablate" / name / f"seed{seed}" / "cell.json"
+                    if cache.exists():
+                        continue
+                    if not (work / "latentbin" / f"seed{seed}" / "run").exists():
+                        print(f"[ablate] {ds}: no default run for seed {seed}; run benchmarks/suite/run.py first")
+                        continue
+                    print(f"[ablate] {ds}: {name} seed {seed} ...", flush=True)
+                    run = run_variant(work, name, flags, seed, a.threads, a.nice)
+                    cell = suite.cell_from(run, gold, info["min_contig"], a.min_bin_bp, info["bp"], scorer)
+                    cache.write_text(json.dumps(cell, indent=1, default=str))
+                    print(f"[ablate] {ds}: {name} seed {seed}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
+                          f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
+            Path(a.out).write_text(table(a, [n for n, _ in a.variants]) + "\n")
+    md = table(a, [n for n, _ in a.variants])
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(md + "\n")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
