@@ -56,7 +56,7 @@ def step_seconds(vae, samples: int, batch: int, dev: torch.device, prec: str, fu
             idx = torch.randint(0, n, (batch,), device=dev, generator=gen)
             opt.zero_grad(set_to_none=True)
             with precision(prec, dev):
-                loss, _ = model.loss(x[idx], w[idx], bound=vae.bound)
+                loss, _ = model.loss(x[idx], w[idx], bound=vae.bound, mask_rate=vae.mask_rate)
             loss.backward()
             opt.step()
 

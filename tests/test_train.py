@@ -112,7 +112,7 @@ def test_prepare_equals_float64_reference():
     assert np.array_equal(x, ref)
 
 
-@pytest.mark.parametrize("over", [{"bound": "iwae", "importance_samples": 3}, {"bound": "iwae"},
+@pytest.mark.parametrize("over", [{"bound": "iwae", "importance_samples": 3}, {"bound": "iwae"}, {"mask_rate": 0.3},
                                   {"precision": "bf16"}, {"precision": "tf32"}])
 def test_training_options_run_and_are_deterministic(over):
     depth, tnf, lengths = data()
@@ -137,8 +137,8 @@ def test_iwae_bound_is_tighter_than_elbo():
     model = VAE(params_from_options(3, vae)).eval()  # eval: no dropout noise, BatchNorm running stats
     torch.manual_seed(0)
     with torch.no_grad():
-        elbo = np.mean([model.loss(x, w, bound="elbo")[0].item() for _ in range(20)])
-        iwae = np.mean([model.loss(x, w, bound="iwae")[0].item() for _ in range(20)])
+        elbo = np.mean([model.loss(x, w, bound="elbo", mask_rate=0.0)[0].item() for _ in range(20)])
+        iwae = np.mean([model.loss(x, w, bound="iwae", mask_rate=0.0)[0].item() for _ in range(20)])
     assert iwae < elbo
 
 
@@ -217,3 +217,35 @@ def test_progress_is_one_log_line_per_block_of_epochs(caplog):
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch ")]
     assert len(lines) == 20 and lines[0].startswith("epoch 2/40") and lines[-1].startswith("epoch 40/40")
     assert all("s/epoch" in line and "s left" in line for line in lines)
+
+
+def test_mask_input_masks_samples_and_tnf_blocks():
+    import torch
+
+    from latentbin.model import mask_input
+
+    torch.manual_seed(0)
+    x = torch.ones(2000, 3 + 104)
+    m = mask_input(x, 3, 0.25)
+    depth_zero = (m[:, :3] == 0).float().mean().item()
+    tnf_rows = (m[:, 3:106] == 0).all(dim=1).float().mean().item()
+    assert abs(depth_zero - 0.25) < 0.03 and abs(tnf_rows - 0.25) < 0.03
+    assert ((m[:, 3:106] == 0).all(dim=1) | (m[:, 3:106] == 1).all(dim=1)).all()  # whole TNF blocks
+    assert (m[:, -1] == 1).all() and (x == 1).all()  # abundance kept, input untouched
+
+
+def test_masking_only_in_training_mode():
+    """Encoding (eval mode) never masks; with mask_rate 0 the loss equals the unmasked loss."""
+    import torch
+
+    from latentbin.model import VAE
+    from latentbin.train import params_from_options
+
+    depth, tnf, lengths = data(n=64)
+    x, w = (torch.from_numpy(a) for a in prepare(depth, tnf, lengths))
+    model = VAE(params_from_options(3, options(SMALL).vae)).eval()
+    torch.manual_seed(1)
+    a = model.loss(x, w, bound="elbo", mask_rate=0.5)[0]
+    torch.manual_seed(1)
+    b = model.loss(x, w, bound="elbo", mask_rate=0.0)[0]
+    assert torch.equal(a, b)

@@ -118,21 +118,26 @@ class VAE(nn.Module):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
         return self.decode(z), mu, logvar
 
-    def loss(self, x: Tensor, weights: Tensor, *, bound: str) -> tuple[Tensor, dict[str, Tensor]]:
+    def loss(self, x: Tensor, weights: Tensor, *, bound: str, mask_rate: float) -> tuple[Tensor, dict[str, Tensor]]:
         """Weighted loss of a batch ``x (b, s+104)`` with per-contig weights ``(b, 1)``.
 
         ``bound`` (``vae.bound``): ``elbo`` averages the reconstruction losses of
         ``importance_samples`` = k latent draws and adds the analytic KLD (a k-sample
         Monte Carlo ELBO); ``iwae`` is Burda et al.'s importance-weighted bound, per contig
         ``-log mean_j exp(-(rec_j + w_kld * (log q(z_j|x) - log p(z_j))))`` over the k draws
-        (tighter for k > 1; k = 1 is the ELBO with a sampled KLD). The loss weights temper
+        (tighter for k > 1; k = 1 is the ELBO with a sampled KLD). ``mask_rate``
+        (``vae.mask_rate``, masked training after seed 004; only in training mode): the
+        encoder sees each sample's relative depth zeroed with this probability and, per
+        contig, the whole TNF block set to its mean (0) with this probability; the loss
+        still reconstructs the full input, so each view must be predicted from the other.
+        The loss weights temper
         every term as in the ELBO. Returns (scalar loss, {ce, ab, sse, kld: weighted
         per-term means (draw-averaged, analytic KLD), mu: detached latent means
         ``(b, latent)``}).
         """
         s = self.params.n_samples
         depths_in, tnf_in, ab_in = x[:, :s], x[:, s : s + N_TNF], x[:, s + N_TNF :]
-        mu, logvar = self.encode(x)
+        mu, logvar = self.encode(mask_input(x, s, mask_rate) if self.training and mask_rate > 0 else x)
         k = self.params.importance_samples
         w = self.loss_weights
         ce = ab = sse = torch.zeros(len(x), device=x.device)
@@ -190,6 +195,16 @@ class VAE(nn.Module):
                              f"({type(exc).__name__}); retrain it with `latentbin train`") from None
         model.extra = blob.get("extra", {})  # what the trainer saved beside the weights (samples, refhash)
         return model.to(device).eval()
+
+
+def mask_input(x: Tensor, n_samples: int, rate: float) -> Tensor:
+    """A masked copy of a batch ``(b, s+104)``: each relative depth ``(b, s)`` zeroed with
+    probability ``rate``, and per row the TNF block ``(b, 103)`` zeroed (its z-scored
+    mean) with probability ``rate``. The abundance column is kept."""
+    keep = torch.ones_like(x)
+    keep[:, :n_samples] = (torch.rand(len(x), n_samples, device=x.device) >= rate).to(x.dtype)
+    keep[:, n_samples : n_samples + N_TNF] = (torch.rand(len(x), 1, device=x.device) >= rate).to(x.dtype)
+    return x * keep
 
 
 def kld(mu: Tensor, logvar: Tensor, variance: str) -> Tensor:

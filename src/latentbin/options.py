@@ -62,6 +62,7 @@ class VAEOptions:
     variance: str
     importance_samples: int
     bound: str
+    mask_rate: float
     optimizer: str
     learning_rate: float
     device: str

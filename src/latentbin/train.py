@@ -356,7 +356,7 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEO
                     opt.zero_grad(set_to_none=True)
                     with precision(vae.precision, dev):
                         loss, terms = model.loss(x[idx].to(dev, non_blocking=True), w[idx].to(dev, non_blocking=True),
-                                                 bound=vae.bound)
+                                                 bound=vae.bound, mask_rate=vae.mask_rate)
                     loss.backward()
                     opt.step()
                     with torch.no_grad():
