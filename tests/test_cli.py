@@ -49,6 +49,10 @@ def test_run_end_to_end_and_resume(mapped, tmp_path, caplog):
     assert "markers: " not in caplog.text
     plain_clusters = (out / LAYOUT["clusters"]).read_text()
     assert main(args) == 0 and (out / LAYOUT["clusters"]).read_text() == refined != plain_clusters
+    # an option that cannot change a result (how often checkpoints are saved) reruns nothing
+    caplog.clear()
+    assert main(args + ["--checkpoint-every", "7"]) == 0
+    assert "train: reusing" in caplog.text and "cluster: reusing" in caplog.text  # (the report shows the config: rebuilt)
     # same seed, same input -> same bins (stage by stage through the CLI)
     latent2 = tmp_path / "latent2.npz"
     assert main(["encode", "--model", str(out / LAYOUT["model"]), "--tnf", str(out / LAYOUT["tnf"]), "--depth",

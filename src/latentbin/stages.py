@@ -474,10 +474,18 @@ def layout_paths(outdir: Path, external: Mapping[str, Any]) -> dict[str, Any]:
     return paths
 
 
+#: options that do not change a stage's result: editing them reruns nothing
+NO_RERUN = {"vae": ("checkpoint_every",)}
+
+
 def _record(stage: Stage, opts: Options, external: Mapping[str, Any]) -> dict:
     ext = {k: [str(Path(x).resolve()) for x in v] if isinstance(v, (list, tuple)) else str(v)
            for k, v in external.items() if k in stage.inputs + stage.optional and v is not None}
-    return {"options": stage_params(stage.name, opts), "inputs": ext}
+    options = stage_params(stage.name, opts)
+    for section, keys in NO_RERUN.items():
+        if isinstance(options.get(section), dict):
+            options[section] = {k: v for k, v in options[section].items() if k not in keys}
+    return {"options": options, "inputs": ext}
 
 
 def run_chain(outdir: PathLike, opts: Options, external: Mapping[str, Any], threads: int, force: bool = False,
