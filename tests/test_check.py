@@ -504,3 +504,14 @@ def test_summary_of_contigs(tmp_path):
     assert summary.names.tolist() == ["S1_c1", "S1_c3"] and summary.lengths.tolist() == [2500, 3000]
     check_multisplit_names(summary, "_")
     assert check_contigs(contigs_fasta(tmp_path), 10**6, require=False).kept == 0
+
+
+def test_per_sample_assemblies_all_too_short_name_the_longest(tmp_path, monkeypatch):
+    """Every per-sample assembly below contigs.min_length: one error giving the longest contig read."""
+    monkeypatch.chdir(tmp_path)
+    write_fasta(tmp_path / "a.fna", [("c1", "ACGT" * 125)])
+    write_fasta(tmp_path / "b.fna", [("c1", "ACGT" * 200)])
+    write_fastq(tmp_path / "r.fq", fastq_records(5))
+    (tmp_path / "samples.tsv").write_text("sample\tr1\tcontigs\nS1\tr.fq\ta.fna\nS2\tr.fq\tb.fna\n")
+    report = check_run(None, {"assembly": {"mode": "per_sample"}}, samples="samples.tsv")
+    assert [e for e in report.errors if "no contig of at least 2000 bp (longest 800 bp)" in e], report.errors

@@ -99,12 +99,14 @@ def gzip_errors(path: PathLike, where: str = "the start of the file") -> Iterato
 @dataclass(frozen=True)
 class ContigsSummary:
     """Contigs of one or more FASTA files: ``total`` records read; names ``(k,) str`` and
-    lengths ``(k,) int64`` of the ``k`` contigs kept (>= contigs.min_length)."""
+    lengths ``(k,) int64`` of the ``k`` contigs kept (>= contigs.min_length); the longest
+    record read (bp)."""
 
     source: str
     total: int
     names: np.ndarray
     lengths: np.ndarray
+    longest: int
 
     @property
     def kept(self) -> int:
@@ -142,7 +144,7 @@ def check_contigs(path: PathLike, min_length: int, require: bool = True, prefix:
                 lengths.append(len(seq))
     if require and not names:
         raise _no_contig_kept(str(path), min_length, longest)
-    return ContigsSummary(str(path), total, np.array(names, dtype=str), np.array(lengths, dtype=np.int64))
+    return ContigsSummary(str(path), total, np.array(names, dtype=str), np.array(lengths, dtype=np.int64), longest)
 
 
 def check_multisplit_names(summary: ContigsSummary, separator: str) -> None:
@@ -453,10 +455,10 @@ def _check_all_contigs(report: CheckReport, inputs: list[tuple[str, str | None]]
         return None
     source = ", ".join(p.source for p in parts)
     summary = ContigsSummary(source, sum(p.total for p in parts), np.concatenate([p.names for p in parts]),
-                             np.concatenate([p.lengths for p in parts]))
+                             np.concatenate([p.lengths for p in parts]), max(p.longest for p in parts))
     with report.collect():
         if summary.kept == 0:
-            raise _no_contig_kept(source, min_length, 0)
+            raise _no_contig_kept(source, min_length, summary.longest)
         if cfg["cluster"]["multisplit"] and cfg["assembly"]["mode"] == "coassembly":
             check_multisplit_names(summary, separator)
     return summary
