@@ -148,3 +148,78 @@ def test_depth_tables(tmp_path):
     bad.write_text("contig\tS1\na\tlots\n")
     with pytest.raises(InputError, match="line 2 .*not a number"):
         read_depth_table(bad)
+
+
+def _shuffled_sam(bam_path, out_path, seed=0, drop_ref=None):
+    """The BAM's reads as SAM text in a random order (as minimap2 writes them: unsorted);
+    ``drop_ref``: leave that contig out of the header (and its reads out)."""
+    import pysam
+
+    with pysam.AlignmentFile(str(bam_path)) as bam:
+        header = bam.header.to_dict()
+        reads = [r.to_string() for r in bam.fetch(until_eof=True)]
+    if drop_ref is not None:
+        header["SQ"] = [sq for sq in header["SQ"] if sq["SN"] != drop_ref]
+        reads = [r for r in reads if r.split("\t")[2] != drop_ref]
+    np.random.default_rng(seed).shuffle(reads)
+    head = str(pysam.AlignmentHeader.from_dict(header))
+    out_path.write_text(head + "".join(r + "\n" for r in reads))
+    return out_path
+
+
+@pytest.mark.parametrize("statistic, trim, identity, mapq", [("trimmed_mean", 0.1, 0.0, 0), ("mean", 0.0, 0.97, 5)])
+def test_stream_depth_equals_bam_depth_in_any_order(bam, tmp_path, statistic, trim, identity, mapq):
+    import pysam
+
+    from latentbin.depth import stream_depth
+
+    want = bam_depth(bam, NAMES, LENGTHS, statistic, trim, identity, mapq)
+    for seed in (0, 1):
+        sam = _shuffled_sam(bam, tmp_path / f"s{seed}.sam", seed)
+        with pysam.AlignmentFile(str(sam), "r") as f:
+            got = stream_depth(f, str(sam), NAMES, LENGTHS, statistic, trim, identity, mapq)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_stream_depth_flushes_in_batches(bam, tmp_path, monkeypatch):
+    import pysam
+
+    import latentbin.depth as d
+
+    want = bam_depth(bam, NAMES, LENGTHS, **PLAIN)
+    monkeypatch.setattr(d, "FLUSH_BLOCKS", 7)
+    with pysam.AlignmentFile(str(bam)) as f:
+        np.testing.assert_array_equal(d.stream_depth(f, str(bam), NAMES, LENGTHS, **PLAIN), want)
+
+
+def test_stream_header_without_a_contig_is_one_line(bam, tmp_path):
+    import pysam
+
+    from latentbin.depth import stream_depth
+
+    sam = _shuffled_sam(bam, tmp_path / "s.sam", drop_ref="c2")
+    with pysam.AlignmentFile(str(sam), "r") as f, pytest.raises(InputError, match="contig 'c2' of the contigs is not in"):
+        stream_depth(f, "minimap2 output of sample S1", NAMES, LENGTHS, **PLAIN)
+
+
+@pytest.mark.skipif(shutil.which("minimap2") is None, reason="minimap2 not installed (apt-get install minimap2)")
+def test_map_depth_from_reads_equals_depth_from_the_sorted_bam(mapped, tmp_path):
+    """`latentbin map_depth` (minimap2's stream, no BAM) == `latentbin depth` on the sorted
+    BAM of the same reads; a failing minimap2 is one line naming the sample."""
+    from latentbin.cli import main
+    from tests.conftest import example_samples
+
+    contigs, bams = mapped
+    sample, r1, r2 = example_samples()[0]
+    assert main(["map_depth", "--contigs", str(contigs), "--index", str(contigs), "--reads", str(r1), str(r2),
+                 "--sample", sample, "--out", str(tmp_path / "s.npz")]) == 0
+    assert main(["depth", "--contigs", str(contigs), "--bam", str(bams[0]), "--samples", sample,
+                 "--out", str(tmp_path / "b.npz")]) == 0
+    streamed, sorted_bam = Abundance.load(tmp_path / "s.npz"), Abundance.load(tmp_path / "b.npz")
+    assert list(streamed.samples) == [sample]
+    np.testing.assert_array_equal(streamed.depth, sorted_bam.depth)
+    from latentbin.mapping import stream_sample_depth
+
+    with pytest.raises(InputError, match=f"sample {sample}: minimap2 failed"):
+        stream_sample_depth(contigs, [str(r1)], "sr", "--no-such-option", 1, sample, streamed.names,
+                            np.ones(len(streamed.names), dtype=np.int64), CFG)

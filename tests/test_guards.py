@@ -391,3 +391,17 @@ def test_summary_qc_table_without_bin_column(tmp_path, capsys):
 def test_summary_depth_of_other_contigs(tmp_path, capsys):
     argv = _summary_inputs(tmp_path, ["c0", "c9"])
     cli_error(capsys, argv, "depth.npz", "contig c1 of bin bin1 has no depth", "made from other contigs")
+
+
+# ----------------------------------------------------------------------------- mapping.py
+def test_stream_mapping_guards(tmp_path, monkeypatch):
+    from latentbin import mapping
+    from tests.helpers import options
+
+    opts = options({}).depth
+    names, lengths = np.array(["c1"]), np.array([2000])
+    raised(lambda: mapping.stream_sample_depth(tmp_path / "i.mmi", [str(tmp_path / "missing.fq")], "sr", "", 1, "S1",
+                                               names, lengths, opts), "sample S1", "missing.fq", "sample sheet")
+    monkeypatch.setattr(mapping.shutil, "which", lambda name: None)
+    raised(lambda: mapping.stream_sample_depth(tmp_path / "i.mmi", [], "sr", "", 1, "S1", names, lengths, opts),
+           "minimap2 is not on PATH", "apt-get install minimap2")

@@ -44,7 +44,7 @@ def test_each_stage_has_a_rule_with_its_keys(stage):
         expected = {"depth"}
     assert outputs == expected, (stage.rule, outputs)
     inputs = names_in(block, "input")
-    assert inputs <= set(stage.inputs + stage.optional) | {"bai", "checked"}, (stage.rule, inputs)
+    assert inputs <= set(stage.inputs + stage.optional) | {"bai", "checked", "reads_checked"}, (stage.rule, inputs)
     for key in stage.outputs:
         assert f'out("{key}"' in block or stage.rule == "depth", f"rule {stage.rule}: output {key} not from LAYOUT"
     if stage.options:

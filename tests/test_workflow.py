@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
 EXAMPLE = ROOT / "resources" / "example"
 # Rules upstream of clustering: deleting clusters.tsv must not rerun any of them.
-UPSTREAM = {"filter_contigs", "index_contigs", "map_reads", "depth", "merge_depth", "tnf", "train_vae", "encode", "markers"}
+UPSTREAM = {"filter_contigs", "index_contigs", "map_depth", "merge_depth", "tnf", "train_vae", "encode", "markers"}
 
 
 def snakemake(*args, cwd, env=None, check=True):
@@ -86,7 +86,8 @@ def test_lint_is_clean(shipped):
 def test_dry_run_of_shipped_config_plans_every_stage(shipped):
     stats = job_stats(snakemake("-n", "--cores", "2", cwd=shipped).output)
     n_samples = len((ROOT / "config" / "samples.tsv").read_text().splitlines()) - 1
-    assert stats["map_reads"] == stats["depth"] == n_samples == 3
+    assert stats["map_depth"] == n_samples == 3  # depths from minimap2's stream: no BAM, no sort
+    assert "map_reads" not in stats and "depth" not in stats
     for rule in UPSTREAM | {"cluster", "write_bins", "summary", "all"}:
         assert stats.get(rule), f"rule {rule} not planned: {stats}"
 
@@ -100,6 +101,12 @@ def test_partial_targets(shipped, target, last):
     assert "summary" not in stats
 
 
+def test_keep_bam_plans_sorted_bams_and_depth_from_them(shipped):
+    """mapping.keep_bam: true maps to sorted, kept BAMs (map_reads) and reads depths from them."""
+    stats = job_stats(snakemake("-n", "--cores", "2", "--config", "mapping={keep_bam: true}", cwd=shipped).output)
+    assert stats["map_reads"] == stats["depth"] == 3 and "map_depth" not in stats
+
+
 def test_presets_come_from_sheet_or_config(tmp_path):
     reads = EXAMPLE / "reads"
     sheet = (
@@ -109,7 +116,7 @@ def test_presets_come_from_sheet_or_config(tmp_path):
         f"C\t\t\t{reads}/S2_R2.fq.gz\tmap-hifi\n"  # long, preset from the sheet
         f"D\t{reads}/S3_R1.fq.gz\t\t\t\n"  # single-end short reads
     )
-    write_config(tmp_path, sheet=sheet, mapping={"extra": "-N 5"})
+    write_config(tmp_path, sheet=sheet, mapping={"extra": "-N 5", "keep_bam": True})  # shell commands to read
     out = snakemake("depths", "-n", "-p", "--cores", "2", "--configfile", "config.yaml", cwd=tmp_path).output
     cmds = [line for line in out.splitlines() if "(minimap2 -a " in line]
     assert len(cmds) == 4, out
@@ -128,7 +135,7 @@ def test_per_sample_mode_plans_multisplit(tmp_path):
     rows = [lines[0] + "\tcontigs"] + [f"{row}\t{EXAMPLE / 'contigs.fna.gz'}" for row in lines[1:]]
     write_config(tmp_path, sheet="\n".join(rows) + "\n", assembly={"mode": "per_sample", "contigs": None})
     stats = job_stats(snakemake("-n", "--cores", "2", "--configfile", "config.yaml", cwd=tmp_path).output)
-    assert stats["filter_contigs"] == 1 and stats["map_reads"] == 3
+    assert stats["filter_contigs"] == 1 and stats["map_depth"] == 3
     target = "results/contigs/contigs.fna.gz"
     snakemake(target, "--cores", "1", "--configfile", "config.yaml", cwd=tmp_path)
     names = fasta_names(tmp_path / target)
@@ -216,7 +223,7 @@ def test_example_end_to_end_then_resume(finished):
     """The shipped example gives bins, a summary and readable files; deleting clusters.tsv
     reruns only what depends on it."""
     tmp_path, first = finished
-    assert first["map_reads"] == 3 and first["summary"] == 1
+    assert first["map_depth"] == 3 and first["summary"] == 1
 
     results = tmp_path / "results"
     contigs = fasta_names(results / "contigs" / "contigs.fna.gz")
@@ -231,12 +238,12 @@ def test_example_end_to_end_then_resume(finished):
     from latentbin.score import read_score
 
     assert read_score(results / "score" / "score.tsv")["NC"] == 3
-    assert not list((results / "mapping").glob("*.bam")), "BAMs are temp() unless mapping.keep_bam"
+    assert not list((results / "mapping").glob("*.bam")), "no BAM is written unless mapping.keep_bam"
     assert (results / "vae" / "train_log.tsv").read_text().count("\n") >= 3
     for rule in ("filter_contigs", "tnf", "merge_depth", "train_vae", "encode", "cluster"):
         assert (tmp_path / "logs" / f"{rule}.log").is_file()
         assert (results / "benchmarks" / f"{rule}.tsv").is_file()
-    assert (tmp_path / "logs" / "map_reads" / "S1.log").is_file()
+    assert "minimap2: [M::main] Real time" in (tmp_path / "logs" / "map_depth" / "S1.log").read_text()
     # outputs honour the umask (022): others can read the bins on shared storage
     assert (results / "summary.tsv").stat().st_mode & 0o777 == 0o644
     assert (results / "bins").stat().st_mode & 0o777 == 0o755
@@ -267,8 +274,8 @@ DOWNSTREAM_OF_TRAIN = {"train_vae", "encode", "cluster", "write_bins", "builtin_
     ({"cluster": {"method": "hdbscan"}}, {"cluster", "write_bins", "builtin_qc", "score_bins", "summary", "report",
                                           "all"}),
     ({"bins": {"min_bin_size": 1000}}, {"write_bins", "builtin_qc", "score_bins", "summary", "report", "all"}),
-    # the BAMs are temp() (mapping.keep_bam: false), so new depths map the reads again
-    ({"depth": {"min_identity": 0.9}}, {"map_reads", "depth", "merge_depth"} | DOWNSTREAM_OF_TRAIN),
+    # depths come from minimap2's stream (mapping.keep_bam: false), so new depths map the reads again
+    ({"depth": {"min_identity": 0.9}}, {"map_depth", "merge_depth"} | DOWNSTREAM_OF_TRAIN),
 ])
 def test_config_edits_rerun_exactly_the_affected_rules(finished, edit, expected):
     """Editing the YAML after a finished run reruns the rules that use the key and their
@@ -315,7 +322,7 @@ def test_depths_equal_a_plain_minimap2_sr_bam(finished, tmp_path):
     plain = Abundance.load(tmp_path / "d.npz").depth[:, 0]
     workflow = Abundance.load(run / "results" / "depth" / "depth.npz")
     np.testing.assert_allclose(workflow.depth[:, list(workflow.samples).index(sample)], plain, rtol=1e-6)
-    assert "overridden by parameters used in the prebuilt index" not in (run / "logs" / "map_reads" / f"{sample}.log").read_text()
+    assert "overridden by parameters used in the prebuilt index" not in (run / "logs" / "map_depth" / f"{sample}.log").read_text()
 
 
 def test_a_failing_rule_shows_its_one_line_cause(tmp_path):

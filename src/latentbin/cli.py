@@ -36,6 +36,10 @@ PATH_FLAGS: dict[str, tuple[str, str | None, str]] = {
     "depth_table": ("--table", None, "precomputed depths instead of BAMs: jgi_summarize_bam_contig_depths "
                                      "output or a contig x sample TSV"),
     "sample_depth": ("--depth-files", "+", "per-sample depth.npz files, in sample order"),
+    "index": ("--index", None, "minimap2 index (.mmi, built with the reads' preset) or the contig FASTA itself"),
+    "reads": ("--reads", "+", "one sample's reads: R1 [R2] FASTQ, or one long-read file"),
+    "sample": ("--sample", None, "sample name (default: the first read file's name); the minimap2 preset is "
+                                 "the config's mapping.default_preset"),
     "tnf": ("--tnf", None, "tnf.npz (from `latentbin tnf`)"),
     "depth": ("--depth", None, "depth.npz (from `latentbin depth`)"),
     "model": ("--model", None, "model file (from `latentbin train`)"),
@@ -144,7 +148,7 @@ def _stage_command(stage_name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _extras(stage) -> tuple[str, ...]:
-    return {"contigs": ("assembly_samples",), "depth": ("bam_samples",)}.get(stage.name, ())
+    return {"contigs": ("assembly_samples",), "depth": ("bam_samples",), "map_depth": ("sample",)}.get(stage.name, ())
 
 
 def _add_stage_parser(sub, stage, fmt) -> None:

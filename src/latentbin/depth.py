@@ -131,10 +131,55 @@ def check_header(bam, bam_path: str, names: np.ndarray, lengths: np.ndarray, con
     return ids
 
 
+def _passing_blocks(read, min_mapq: int, min_identity: float, source: str):
+    """Aligned reference blocks ``[(start, end), ...]`` of a read that passes the filters
+    (module docstring), else None. A one-operation CIGAR (most short reads) takes a fast
+    path; measured faster than pysam's ``get_blocks`` + ``get_cigar_stats``, which build
+    arrays for every read."""
+    if read.flag & SKIP_FLAGS or read.mapping_quality < min_mapq:
+        return None
+    cigar = read.cigartuples
+    pos = read.reference_start
+    if len(cigar) == 1 and cigar[0][0] in _REF_BLOCK_OPS:
+        columns = cigar[0][1]
+        blocks = [(pos, pos + columns)]
+    else:
+        columns = 0
+        blocks = []
+        for op, n in cigar:
+            if op in _COLUMN_OPS:
+                columns += n
+            if op in _REF_BLOCK_OPS:
+                blocks.append((pos, pos + n))
+                pos += n
+            elif op in _REF_SKIP_OPS:
+                pos += n
+    if min_identity > 0 and columns:
+        if not read.has_tag("NM"):
+            raise InputError(
+                f"{source}: read '{read.query_name}' has no NM tag, needed for depth.min_identity; "
+                "map with minimap2 -a / bwa mem (which write NM) or set depth.min_identity: 0"
+            )
+        if 1.0 - read.get_tag("NM") / columns < min_identity:
+            return None
+    return blocks
+
+
+def _statistic(cov: np.ndarray, statistic: str, trim_fraction: float) -> float:
+    return trimmed_mean(cov, trim_fraction) if statistic == "trimmed_mean" else float(cov.mean())
+
+
+def _no_reads_warning(source: str, min_mapq: int, min_identity: float) -> None:
+    log.warning("%s: no read passes the filters (mapped, primary, MAPQ >= %d, identity >= %g) on these "
+                "contigs; this sample has zero depth and will be dropped before training", source,
+                min_mapq, min_identity)
+
+
 def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarray, statistic: str,
               trim_fraction: float, min_identity: float, min_mapq: int,
               contigs_source: str = "the contigs") -> np.ndarray:
-    """Depth of each contig ``(n,) float32`` in one BAM (see module docstring)."""
+    """Depth of each contig ``(n,) float32`` in one sorted, indexed BAM (see module
+    docstring), one contig at a time (memory: the longest contig)."""
     bam = _open_checked(bam_path)
     try:
         check_header(bam, str(bam_path), names, lengths, contigs_source)
@@ -144,46 +189,75 @@ def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarra
             starts: list[int] = []
             ends: list[int] = []
             for read in bam.fetch(str(name)):
-                if read.flag & SKIP_FLAGS or read.mapping_quality < min_mapq:
-                    continue
-                cigar = read.cigartuples
-                pos = read.reference_start
-                if len(cigar) == 1 and cigar[0][0] in _REF_BLOCK_OPS:
-                    columns = cigar[0][1]
-                    blocks = ((pos, pos + columns),)
-                else:
-                    columns = 0
-                    blocks = []
-                    for op, n in cigar:
-                        if op in _COLUMN_OPS:
-                            columns += n
-                        if op in _REF_BLOCK_OPS:
-                            blocks.append((pos, pos + n))
-                            pos += n
-                        elif op in _REF_SKIP_OPS:
-                            pos += n
-                if min_identity > 0 and columns:
-                    if not read.has_tag("NM"):
-                        raise InputError(
-                            f"{bam_path}: read '{read.query_name}' has no NM tag, needed for depth.min_identity; "
-                            "map with minimap2 -a / bwa mem (which write NM) or set depth.min_identity: 0"
-                        )
-                    if 1.0 - read.get_tag("NM") / columns < min_identity:
-                        continue
-                for s, e in blocks:
-                    starts.append(s)
-                    ends.append(min(e, int(length)))
+                blocks = _passing_blocks(read, min_mapq, min_identity, str(bam_path))
+                if blocks:
+                    starts.extend(b[0] for b in blocks)
+                    ends.extend(b[1] for b in blocks)
             if not starts:
                 continue
             n_used += len(starts)
-            cov = coverage_from_blocks(np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), int(length))
-            out[i] = trimmed_mean(cov, trim_fraction) if statistic == "trimmed_mean" else cov.mean()
+            ends_a = np.minimum(np.array(ends, dtype=np.int64), int(length))
+            cov = coverage_from_blocks(np.array(starts, dtype=np.int64), ends_a, int(length))
+            out[i] = _statistic(cov, statistic, trim_fraction)
     finally:
         bam.close()
     if n_used == 0:
-        log.warning("%s: no read passes the filters (mapped, primary, MAPQ >= %d, identity >= %g) on these "
-                    "contigs; this sample has zero depth and will be dropped before training", bam_path,
-                    min_mapq, min_identity)
+        _no_reads_warning(str(bam_path), min_mapq, min_identity)
+    return out
+
+
+#: aligned blocks collected before they are added into the coverage difference array
+FLUSH_BLOCKS = 1 << 20
+
+
+def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray, statistic: str,
+                 trim_fraction: float, min_identity: float, min_mapq: int,
+                 contigs_source: str = "the contigs") -> np.ndarray:
+    """Depth of each contig ``(n,) float32`` from alignments in any order: an open
+    ``pysam.AlignmentFile`` (SAM/BAM, e.g. minimap2's output on a pipe), no sort or index
+    needed. Same filters and statistic as :func:`bam_depth` (equal results).
+
+    Coverage accumulates in one difference array over all contigs (4 bytes per contig
+    bp plus one per contig), blocks added in batches of :data:`FLUSH_BLOCKS`."""
+    ids = check_header(alignments, source, names, lengths, contigs_source)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    offsets = np.zeros(len(names) + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=offsets[1:])  # one spare slot after each contig takes its block ends
+    slot = np.full(max(int(ids.max()) + 1 if len(ids) else 0, alignments.nreferences), -1, dtype=np.int64)
+    slot[ids] = np.arange(len(names))
+    diff = np.zeros(int(offsets[-1]), dtype=np.int32)
+    starts: list[int] = []
+    ends: list[int] = []
+    n_used = 0
+
+    def flush() -> None:
+        np.add.at(diff, np.array(starts, dtype=np.int64), 1)
+        np.add.at(diff, np.array(ends, dtype=np.int64), -1)
+        starts.clear()
+        ends.clear()
+
+    for read in alignments:
+        tid = read.reference_id
+        if tid < 0 or slot[tid] < 0:
+            continue
+        blocks = _passing_blocks(read, min_mapq, min_identity, source)
+        if not blocks:
+            continue
+        i = slot[tid]
+        off, length = int(offsets[i]), int(lengths[i])
+        starts.extend(off + b[0] for b in blocks)
+        ends.extend(off + min(b[1], length) for b in blocks)
+        n_used += 1
+        if len(starts) >= FLUSH_BLOCKS:
+            flush()
+    flush()
+    out = np.zeros(len(names), dtype=np.float32)
+    for i, length in enumerate(lengths.tolist()):
+        seg = diff[offsets[i] : offsets[i] + length]
+        if seg.any():
+            out[i] = _statistic(np.cumsum(seg, dtype=np.int32), statistic, trim_fraction)
+    if n_used == 0:
+        _no_reads_warning(source, min_mapq, min_identity)
     return out
 
 

@@ -29,8 +29,8 @@ import numpy as np
 
 from ._io import atomic_text
 from .errors import InputError
-from .options import (AssemblyOptions, BinOptions, ClusterOptions, ContigOptions, DepthOptions, Options,
-                      QCOptions, VAEOptions, plain)
+from .options import (AssemblyOptions, BinOptions, ClusterOptions, ContigOptions, DepthOptions, MappingOptions,
+                      Options, QCOptions, VAEOptions, plain)
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -170,6 +170,31 @@ def depth(p: Paths, *, depth: DepthOptions, threads: int = 1) -> None:
     ab.save(p.depth)
     log.info("depth of %d contigs x %d samples in %.1f s -> %s", len(names), len(ab.samples),
              time.perf_counter() - t0, p.depth)
+
+
+def map_depth(p: Paths, *, depth: DepthOptions, mapping: MappingOptions, threads: int = 1) -> None:
+    """One ``sample``'s reads mapped with minimap2 to the contigs' ``index`` and its depths
+    computed from minimap2's output stream (no sort, no BAM) -> ``sample_depth``."""
+    from .contigs import read_names_lengths
+    from .depth import Abundance
+    from .mapping import stream_sample_depth
+    from .samples import Sample
+
+    t0 = time.perf_counter()
+    reads = [str(r) for r in p.reads]
+    if isinstance(p.get("sample"), dict):  # the workflow passes the sheet row
+        sample = Sample(**p.sample)
+    else:  # the CLI: a name (or none), short reads
+        name = p.get("sample") or Path(reads[0]).name.split(".")[0]
+        sample = Sample(name=name, r1=reads[0], r2=reads[1] if len(reads) > 1 else "")
+    names, lengths = read_names_lengths(p.contigs)
+    preset = sample.preset_for(mapping.default_preset, mapping.long_preset)
+    column = stream_sample_depth(p.index, reads, preset, mapping.extra, threads, sample.name,
+                                 names, lengths, depth, contigs_source=str(p.contigs))
+    out = p.sample_depth[0] if isinstance(p.sample_depth, (list, tuple)) else p.sample_depth  # a list key elsewhere
+    Abundance(np.asarray(names, dtype=str), np.array([sample.name], dtype=str), column[:, None]).save(out)
+    log.info("sample %s: reads mapped (minimap2 -x %s) and depth of %d contigs computed from the stream in %.1f s "
+             "-> %s", sample.name, preset, len(names), time.perf_counter() - t0, out)
 
 
 def merge_depth(p: Paths, *, threads: int = 1) -> None:
@@ -408,6 +433,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("tnf", "tnf", ("contigs",), ("tnf",), (), tnf, help="tetranucleotide frequencies -> tnf.npz"),
     Stage("depth", "depth", ("contigs", "bams"), ("depth",), ("depth",), depth, optional=("depth_table",),
           help="per-sample contig depth from BAMs (or a depth TSV) -> depth.npz"),
+    Stage("map_depth", "map_depth", ("contigs", "index", "reads"), ("sample_depth",), ("depth", "mapping"), map_depth,
+          chain=False, help="map one sample's reads with minimap2 and compute depth from the stream (no BAM)"),
     Stage("merge_depth", "merge_depth", ("sample_depth",), ("depth",), (), merge_depth, chain=False,
           help="merge per-sample depth files"),
     Stage("markers", "markers", ("contigs",), ("markers",), ("seed",), markers,

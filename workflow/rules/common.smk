@@ -103,11 +103,6 @@ wildcard_constraints:
     preset="sr|map-ont|map-hifi|map-pb",
 
 
-def keep_bam(path):
-    """BAM outputs are temporary unless mapping.keep_bam is true."""
-    return path if OPTS.mapping.keep_bam else temp(path)
-
-
 def get_assemblies(wildcards):
     """Assembly FASTA files that filter_contigs reads (one, or one per sample)."""
     if OPTS.assembly.mode == "per_sample":
