@@ -308,7 +308,7 @@ def _setup_logging(level: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 bad input, 143 stopped by SIGTERM)."""
-    from .train import Interrupted
+    from .errors import Interrupted
 
     parser = argument_parser()
     args = parser.parse_args(argv)

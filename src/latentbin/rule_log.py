@@ -42,7 +42,7 @@ def run_rule(smk: Any) -> None:
     ``show-failed-logs`` puts on the terminal) and exit 1; on SIGTERM exit 143."""
     from .errors import InputError
     from .stages import run_stage
-    from .train import Interrupted
+    from .errors import Interrupted
 
     start(smk)
     stage, paths, options = rule_values(smk)

@@ -43,7 +43,7 @@ import numpy as np
 import torch
 
 from ._io import atomic_path, atomic_text
-from .errors import InputError
+from .errors import InputError, Interrupted  # noqa: F401 (Interrupted: raised here, caught by the CLI)
 from .model import VAE, VAEParams
 from .options import VAEOptions
 from .runtime import limit_threads, pick_device, seed_everything
@@ -53,10 +53,6 @@ log = logging.getLogger(__name__)
 HISTORY_COLUMNS = ["epoch", "loss", "ce", "ab", "sse", "kld", "active_dims", "batch_size", "seconds"]
 #: fewest contigs that can be trained on (BatchNorm needs batches of at least 2)
 MIN_CONTIGS = 4
-
-
-class Interrupted(Exception):
-    """Training stopped on SIGTERM after saving a checkpoint; rerun to resume."""
 
 
 def zscore(x: np.ndarray, axis: int = 0) -> np.ndarray:
