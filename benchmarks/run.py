@@ -33,12 +33,13 @@ ALL_PEERS = ("vamb", "metabat2", "semibin2")
 THROUGHPUT = r"""
 import json, sys, time
 from latentbin.config import load_config
+from latentbin.options import Options
 from latentbin.tnf import compute_tnf
 from latentbin.depth import compute_depth
 fasta, threads, min_len, bams, samples = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(","), sys.argv[5].split(",")
 t = time.perf_counter(); comp = compute_tnf(fasta, min_length=min_len, threads=threads); tnf_s = time.perf_counter() - t
-cfg = load_config(None)
-t = time.perf_counter(); compute_depth(bams, comp.names, comp.lengths, cfg["depth"], threads=threads, samples=samples); depth_s = time.perf_counter() - t
+opts = Options.from_config(load_config(None))
+t = time.perf_counter(); compute_depth(bams, comp.names, comp.lengths, opts.depth, threads=threads, samples=samples); depth_s = time.perf_counter() - t
 print(json.dumps({"tnf_s": tnf_s, "depth_s": depth_s}))
 """
 

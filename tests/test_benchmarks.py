@@ -137,3 +137,17 @@ def test_scaling_toy_size(tmp_path: Path) -> None:
     assert row["train_s"] > 0 and row["cluster_s"] > 0 and row["cluster_rss_mb"] > 0
     assert -1.0 <= row["ari"] <= 1.0
     assert "| 600 |" in out.read_text()
+
+
+
+def test_in_process_throughput_script_runs(mapped):
+    """benchmarks/run.py's in-process TNF/depth timing runs on real files (it once broke
+    silently when the options became typed: the table lost its throughput rows)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", REPO / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    contigs, bams = mapped
+    got = bench.throughput(contigs, bams, [b.stem for b in bams], 1, 2000, 0)
+    assert "error" not in got and got["tnf_s"] > 0 and got["depth_s"] > 0, got
