@@ -154,11 +154,8 @@ def main(argv=None) -> int:
                     cache.write_text(json.dumps(cell, indent=1, default=str))
                     print(f"[ablate] {ds}: {name} seed {seed}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
                           f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
-            Path(a.out).write_text(table(a, [n for n, _ in a.variants]) + "\n")
-    md = table(a, [n for n, _ in a.variants])
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(md + "\n")
-    print(md)
+            suite.write_md(a.out, table(a, [n for n, _ in a.variants]))
+    print(suite.write_md(a.out, table(a, [n for n, _ in a.variants])))
     return 0
 
 

@@ -169,6 +169,13 @@ def run_dataset(name: str, a, scorer) -> None:
                   f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
 
 
+def write_md(path: str | Path, md: str) -> str:
+    """Write a results table (folders made as needed); returns it."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(md + "\n")
+    return md
+
+
 def _fmt(values: list, nd: int = 0) -> str:
     if not values:
         return "–"
@@ -315,12 +322,8 @@ def main(argv=None) -> int:
                 print(f"[suite] {name}: not built in {a.data} (benchmarks/suite/build.py --only {name})", flush=True)
                 continue
             run_dataset(name, a, scorer)
-            Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(a.out).write_text(report(a) + "\n")
-    md = report(a)
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(md + "\n")
-    print(md)
+            write_md(a.out, report(a))
+    print(write_md(a.out, report(a)))
     return 0
 
 
