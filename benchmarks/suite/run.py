@@ -42,7 +42,7 @@ _spec = importlib.util.spec_from_file_location("suite_build", HERE / "build.py")
 build = importlib.util.module_from_spec(_spec)  # the dataset table
 _spec.loader.exec_module(build)
 
-TOOLS = ("latentbin", "vamb", "metabat2", "semibin2")
+TOOLS = ("latentbin", "vamb", "vamb_recluster", "metabat2", "semibin2")
 
 
 def _contig_table(fasta: Path) -> list[tuple[str, int]]:
@@ -185,7 +185,8 @@ def _fmt(values: list, nd: int = 0) -> str:
     return f"{f(statistics.mean(values))} [{f(min(values))}–{f(max(values))}]"
 
 
-LABELS = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "metabat2": "MetaBAT2", "semibin2": "SemiBin2"}
+LABELS = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "vamb_recluster": "Vamb 5.0.4 + recluster",
+          "metabat2": "MetaBAT2", "semibin2": "SemiBin2"}
 
 
 def _cells(work: Path, tool: str, seeds: list[int]) -> list[dict]:
