@@ -40,13 +40,14 @@ def test_each_stage_has_a_rule_with_its_keys(stage):
     assert "script:" in block and "STAGE" in block, f"rule {stage.rule} does not run scripts/run_stage.py"
     outputs = names_in(block, "output")
     expected = set(stage.outputs)
-    if stage.rule == "depth":  # per sample in the workflow: sample_depth under the key depth
+    if stage.rule in ("depth", "map_depth"):  # per sample in the workflow: sample_depth under the key depth
         expected = {"depth"}
     assert outputs == expected, (stage.rule, outputs)
     inputs = names_in(block, "input")
     assert inputs <= set(stage.inputs + stage.optional) | {"bai", "checked", "reads_checked"}, (stage.rule, inputs)
     for key in stage.outputs:
-        assert f'out("{key}"' in block or stage.rule == "depth", f"rule {stage.rule}: output {key} not from LAYOUT"
+        assert f'out("{key}"' in block or stage.rule in ("depth", "map_depth"), \
+            f"rule {stage.rule}: output {key} not from LAYOUT"
     if stage.options:
         assert '**params_of("' + stage.name + '")' in block, f"rule {stage.rule} does not pass its options as params"
 

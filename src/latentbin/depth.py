@@ -223,7 +223,7 @@ def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray
     lengths = np.asarray(lengths, dtype=np.int64)
     offsets = np.zeros(len(names) + 1, dtype=np.int64)
     np.cumsum(lengths + 1, out=offsets[1:])  # one spare slot after each contig takes its block ends
-    slot = np.full(max(int(ids.max()) + 1 if len(ids) else 0, alignments.nreferences), -1, dtype=np.int64)
+    slot = np.full(alignments.nreferences, -1, dtype=np.int64)  # header reference id -> contig index
     slot[ids] = np.arange(len(names))
     diff = np.zeros(int(offsets[-1]), dtype=np.int32)
     starts: list[int] = []

@@ -174,7 +174,8 @@ def depth(p: Paths, *, depth: DepthOptions, threads: int = 1) -> None:
 
 def map_depth(p: Paths, *, depth: DepthOptions, mapping: MappingOptions, threads: int = 1) -> None:
     """One ``sample``'s reads mapped with minimap2 to the contigs' ``index`` and its depths
-    computed from minimap2's output stream (no sort, no BAM) -> ``sample_depth``."""
+    computed from minimap2's output stream (no sort, no BAM) -> ``depth`` (that sample's
+    depth file, as the ``depth`` stage writes per sample in the workflow)."""
     from .contigs import read_names_lengths
     from .depth import Abundance
     from .mapping import stream_sample_depth
@@ -191,10 +192,9 @@ def map_depth(p: Paths, *, depth: DepthOptions, mapping: MappingOptions, threads
     preset = sample.preset_for(mapping.default_preset, mapping.long_preset)
     column = stream_sample_depth(p.index, reads, preset, mapping.extra, threads, sample.name,
                                  names, lengths, depth, contigs_source=str(p.contigs))
-    out = p.sample_depth[0] if isinstance(p.sample_depth, (list, tuple)) else p.sample_depth  # a list key elsewhere
-    Abundance(np.asarray(names, dtype=str), np.array([sample.name], dtype=str), column[:, None]).save(out)
+    Abundance(np.asarray(names, dtype=str), np.array([sample.name], dtype=str), column[:, None]).save(p.depth)
     log.info("sample %s: reads mapped (minimap2 -x %s) and depth of %d contigs computed from the stream in %.1f s "
-             "-> %s", sample.name, preset, len(names), time.perf_counter() - t0, out)
+             "-> %s", sample.name, preset, len(names), time.perf_counter() - t0, p.depth)
 
 
 def merge_depth(p: Paths, *, threads: int = 1) -> None:
@@ -433,7 +433,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("tnf", "tnf", ("contigs",), ("tnf",), (), tnf, help="tetranucleotide frequencies -> tnf.npz"),
     Stage("depth", "depth", ("contigs", "bams"), ("depth",), ("depth",), depth, optional=("depth_table",),
           help="per-sample contig depth from BAMs (or a depth TSV) -> depth.npz"),
-    Stage("map_depth", "map_depth", ("contigs", "index", "reads"), ("sample_depth",), ("depth", "mapping"), map_depth,
+    Stage("map_depth", "map_depth", ("contigs", "index", "reads"), ("depth",), ("depth", "mapping"), map_depth,
           chain=False, help="map one sample's reads with minimap2 and compute depth from the stream (no BAM)"),
     Stage("merge_depth", "merge_depth", ("sample_depth",), ("depth",), (), merge_depth, chain=False,
           help="merge per-sample depth files"),

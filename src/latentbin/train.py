@@ -66,21 +66,28 @@ def zscore(x: np.ndarray, axis: int = 0) -> np.ndarray:
 PREPARE_ROWS = 1 << 16
 
 
-def _column_mean_std(x: np.ndarray, rows: int = PREPARE_ROWS) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and standard deviations ``(d,) float64`` of ``x (n, d)``, in row blocks.
+def _column_sum(blocks: Iterator[np.ndarray], d: int) -> np.ndarray:
+    """Column sums ``(d,) float64`` of row blocks ``(b, d)``, rows added in order
+    (``np.add.reduce`` over axis 0 with the running sum as its first row): the order numpy
+    itself uses for an axis-0 sum, so the result equals the whole-matrix sum bit for bit."""
+    total = np.zeros(d)
+    for block in blocks:
+        total = np.add.reduce(np.vstack([total[None], block]), axis=0)
+    return total
 
-    Rows are accumulated in order (``np.add.reduce`` over axis 0 with the running sum as
-    its first row), the order numpy itself uses for an axis-0 sum, so the figures equal
+
+def _row_blocks(x: np.ndarray) -> Iterator[np.ndarray]:
+    """``x (n, d)`` as float64 blocks of :data:`PREPARE_ROWS` rows."""
+    for i in range(0, len(x), PREPARE_ROWS):
+        yield x[i : i + PREPARE_ROWS].astype(np.float64)
+
+
+def _column_mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations ``(d,) float64`` of ``x (n, d)``, equal to
     ``x.astype(float64).mean(0)`` / ``.std(0)`` bit for bit without a float64 copy of x."""
     n, d = x.shape
-    total = np.zeros(d)
-    for i in range(0, n, rows):
-        total = np.add.reduce(np.vstack([total[None], x[i : i + rows].astype(np.float64)]), axis=0)
-    mean = total / n
-    sq = np.zeros(d)
-    for i in range(0, n, rows):
-        block = x[i : i + rows].astype(np.float64) - mean
-        sq = np.add.reduce(np.vstack([sq[None], block * block]), axis=0)
+    mean = _column_sum(_row_blocks(x), d) / n
+    sq = _column_sum(((b - mean) * (b - mean) for b in _row_blocks(x)), d)
     return mean, np.sqrt(sq / n)
 
 
@@ -100,10 +107,7 @@ def prepare(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray) -> tuple[np
     n, s = depth.shape
     if tnf.shape != (n, 103) or len(lengths) != n:
         raise ValueError(f"bug: depth {depth.shape}, tnf {tnf.shape}, lengths {len(lengths)} disagree")
-    per_sample = np.zeros(s)
-    for i in range(0, n, PREPARE_ROWS):
-        per_sample = np.add.reduce(np.vstack([per_sample[None], depth[i : i + PREPARE_ROWS].astype(np.float64)]),
-                                   axis=0)
+    per_sample = _column_sum(_row_blocks(depth), s)
     if (per_sample == 0).any():
         raise InputError(f"sample column {int(np.flatnonzero(per_sample == 0)[0]) + 1} has zero depth on every contig; "
                          "drop that sample or check its BAM")

@@ -46,7 +46,7 @@ else:
             # the read files were read to the end: a truncated gzip stops the run here
             reads_checked=out("reads_checked", sample="{sample}"),
         output:
-            sample_depth=out("sample_depth", sample="{sample}"),
+            depth=out("sample_depth", sample="{sample}"),
         params:
             **params_of("map_depth"),
             sample=get_sample,
