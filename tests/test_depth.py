@@ -12,8 +12,8 @@ from latentbin.options import DepthOptions
 from tests.helpers import make_bam, random_reads
 
 REFS = [("c1", 1500), ("c2", 2200), ("c3", 900)]
-CFG = DepthOptions(statistic="trimmed_mean", trim_fraction=0.1, min_identity=0.0, min_mapq=0)
-PLAIN = dict(statistic="mean", trim_fraction=0.0, min_identity=0.0, min_mapq=0)
+CFG = DepthOptions(statistic="trimmed_mean", trim_fraction=0.1, min_identity=0.0, min_mapq=0, end_exclusion=0)
+PLAIN = dict(statistic="mean", trim_fraction=0.0, min_identity=0.0, min_mapq=0, end_exclusion=0)
 NAMES = np.array([n for n, _ in REFS])
 LENGTHS = np.array([ln for _, ln in REFS])
 
@@ -39,7 +39,8 @@ def samtools_depth(bam_path, extra=()):
 @pytest.mark.parametrize("statistic, trim", [("mean", 0.0), ("trimmed_mean", 0.1), ("trimmed_mean", 0.25)])
 def test_depth_matches_samtools(bam, statistic, trim):
     per = samtools_depth(bam)
-    got = bam_depth(bam, NAMES, LENGTHS, statistic=statistic, trim_fraction=trim, min_identity=0.0, min_mapq=0)
+    got = bam_depth(bam, NAMES, LENGTHS, statistic=statistic, trim_fraction=trim, min_identity=0.0, min_mapq=0,
+                    end_exclusion=0)
     want = [per[n].mean() if statistic == "mean" else trim_mean(per[n], trim) for n in NAMES]
     np.testing.assert_allclose(got, want, rtol=1e-5)
 
@@ -47,7 +48,7 @@ def test_depth_matches_samtools(bam, statistic, trim):
 @pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
 def test_mapq_filter_matches_samtools(bam):
     per = samtools_depth(bam, ["-Q", "5"])
-    got = bam_depth(bam, NAMES, LENGTHS, statistic="mean", trim_fraction=0, min_identity=0.0, min_mapq=5)
+    got = bam_depth(bam, NAMES, LENGTHS, statistic="mean", trim_fraction=0, min_identity=0.0, min_mapq=5, end_exclusion=0)
     np.testing.assert_allclose(got, [per[n].mean() for n in NAMES], rtol=1e-5)
 
 
@@ -58,9 +59,18 @@ def test_identity_filter_by_hand(tmp_path):
              {"ref": 0, "pos": 0, "cigar": [(0, 50), (2, 5), (0, 50)], "nm": 5}]
     path = make_bam(tmp_path / "id.bam", [("c1", 200)], reads)
     names, lengths = np.array(["c1"]), np.array([200])
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.97, min_mapq=0)[0] == pytest.approx(100 / 200)
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.95, min_mapq=0)[0] == pytest.approx((100 + 100 + 100) / 200)
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0)[0] == pytest.approx(300 / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.97, min_mapq=0, end_exclusion=0)[0] == pytest.approx(100 / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.95, min_mapq=0, end_exclusion=0)[0] == pytest.approx((100 + 100 + 100) / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0, end_exclusion=0)[0] == pytest.approx(300 / 200)
+
+
+@pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
+def test_end_exclusion_drops_the_contig_ends(bam):
+    per = samtools_depth(bam)
+    got = bam_depth(bam, NAMES, LENGTHS, **{**PLAIN, "end_exclusion": 75})
+    want = [per[n][75:len(per[n]) - 75].mean() if len(per[n]) > 150 else per[n].mean() for n in NAMES]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert not np.allclose(got, bam_depth(bam, NAMES, LENGTHS, **PLAIN))
 
 
 def test_trimmed_mean_equals_scipy():
@@ -106,7 +116,7 @@ def test_usable_drops_empty_samples_and_sets_aside_zero_contigs():
 def test_missing_nm_tag_with_identity_filter(tmp_path):
     path = make_bam(tmp_path / "nonm.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)]}])
     with pytest.raises(InputError, match="has no NM tag, needed for depth.min_identity"):
-        bam_depth(path, NAMES, LENGTHS, "mean", 0, min_identity=0.97, min_mapq=0)
+        bam_depth(path, NAMES, LENGTHS, "mean", 0, min_identity=0.97, min_mapq=0, end_exclusion=0)
 
 
 def test_bam_errors(tmp_path, bam):
@@ -167,17 +177,18 @@ def _shuffled_sam(bam_path, out_path, seed=0, drop_ref=None):
     return out_path
 
 
-@pytest.mark.parametrize("statistic, trim, identity, mapq", [("trimmed_mean", 0.1, 0.0, 0), ("mean", 0.0, 0.97, 5)])
-def test_stream_depth_equals_bam_depth_in_any_order(bam, tmp_path, statistic, trim, identity, mapq):
+@pytest.mark.parametrize("statistic, trim, identity, mapq, ends", [("trimmed_mean", 0.1, 0.0, 0, 0),
+                                                                   ("mean", 0.0, 0.97, 5, 75)])
+def test_stream_depth_equals_bam_depth_in_any_order(bam, tmp_path, statistic, trim, identity, mapq, ends):
     import pysam
 
     from latentbin.depth import stream_depth
 
-    want = bam_depth(bam, NAMES, LENGTHS, statistic, trim, identity, mapq)
+    want = bam_depth(bam, NAMES, LENGTHS, statistic, trim, identity, mapq, end_exclusion=ends)
     for seed in (0, 1):
         sam = _shuffled_sam(bam, tmp_path / f"s{seed}.sam", seed)
         with pysam.AlignmentFile(str(sam), "r") as f:
-            got = stream_depth(f, str(sam), NAMES, LENGTHS, statistic, trim, identity, mapq)
+            got = stream_depth(f, str(sam), NAMES, LENGTHS, statistic, trim, identity, mapq, end_exclusion=ends)
         np.testing.assert_array_equal(got, want)
 
 

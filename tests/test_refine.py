@@ -1,8 +1,13 @@
 import numpy as np
 import pytest
 
+from dataclasses import replace
+
 from latentbin.markers import ContigMarkers, find_markers, quality
-from latentbin.refine import refine
+from latentbin.refine import groups, recluster_kmeans, refine
+from tests.helpers import options
+
+OPTS = options().cluster
 
 
 def genome_markers(contigs: list[int], markers: list[int], n_contigs: int) -> tuple[list[int], list[int]]:
@@ -42,7 +47,7 @@ def test_quality_by_hand():
 
 def test_refine_splits_merged_and_merges_split():
     labels, latent, depth, lengths, found = setup()
-    new = refine(labels, latent, depth, lengths, found, seed=1)
+    new = refine(labels, latent, depth, lengths, found, OPTS, seed=1)
     assert len(set(new[:40])) == 1 and len(set(new[40:80])) == 1 and new[0] != new[40]  # A and B apart
     assert len(set(new[80:])) == 1  # C whole again
     assert len(set(new.tolist())) == 3
@@ -51,7 +56,7 @@ def test_refine_splits_merged_and_merges_split():
 def test_refine_leaves_clean_clusters_alone():
     labels, latent, depth, lengths, found = setup()
     clean = np.array([0] * 40 + [1] * 40 + [2] * 40)
-    np.testing.assert_array_equal(refine(clean, latent, depth, lengths, found), clean)
+    np.testing.assert_array_equal(refine(clean, latent, depth, lengths, found, OPTS), clean)
 
 
 @pytest.mark.shared
@@ -67,3 +72,50 @@ def test_find_markers_on_real_genome_slice():
     assert len(found.contig) > 10  # E. coli carries single-copy markers in any 1.5 Mbp
     assert set(found.names.tolist()) == {n for n, _ in records}
     assert found.matrix().shape == (len(records), 107)
+
+
+def test_merge_off_keeps_the_halves_apart():
+    labels, latent, depth, lengths, found = setup()
+    new = refine(labels, latent, depth, lengths, found, replace(OPTS, merge=False), seed=1)
+    assert new[0] != new[40]  # the split still happens
+    assert new[80] != new[100]  # but C's halves stay two clusters
+    assert len(set(new.tolist())) == 4
+
+
+def test_thresholds_come_from_the_options():
+    labels, latent, depth, lengths, found = setup()
+    # a split must gain more than any split can (quality is at most 1 per part): none happens
+    new = refine(labels, latent, depth, lengths, found, replace(OPTS, split_min_gain=10.0, merge=False), seed=1)
+    assert new[0] == new[40]
+    # merging needs the centroids within merge_distance: C's halves are ~0.1 apart
+    far = refine(labels, latent, depth, lengths, found, replace(OPTS, merge_distance=0.001), seed=1)
+    assert far[80] != far[100]
+
+
+def test_kmeans_recluster_cuts_by_median_marker_count():
+    labels, latent, depth, lengths, found = setup()
+    new = refine(labels, latent, depth, lengths, found, replace(OPTS, refine_method="kmeans"), seed=1)
+    # A+B (every marker twice: median 2) is cut into A and B; C's halves (median 0 and 1)
+    # are left alone: Vamb's reclustering never merges
+    assert len(set(new[:40])) == 1 and len(set(new[40:80])) == 1 and new[0] != new[40]
+    assert new[80] != new[100] and len(set(new.tolist())) == 4
+    np.testing.assert_array_equal(new, recluster_kmeans(labels, latent, lengths, found, seed=1))
+
+
+def test_kmeans_recluster_seeds_with_the_longest_carriers():
+    from latentbin.refine import _kmeans_seeds
+
+    members = np.arange(6)
+    carriers = np.array([[1, 1], [1, 0], [0, 1], [0, 1], [1, 0], [0, 0]], dtype=bool)
+    lengths = np.array([100, 900, 5000, 800, 50, 10])
+    counts = carriers.sum(axis=0)  # [3, 3]
+    # marker 0 on contigs 0, 1, 4 (shortest 50); marker 1 on 0, 2, 3 (shortest 100)
+    np.testing.assert_array_equal(_kmeans_seeds(members, carriers, counts, 3, lengths), [0, 2, 3])
+
+
+def test_groups_match_a_scan_per_label():
+    labels = np.random.default_rng(3).integers(0, 50, 2000)
+    got = groups(labels)
+    want = [np.flatnonzero(labels == k) for k in np.unique(labels)]
+    assert len(got) == len(want) and all(np.array_equal(a, b) for a, b in zip(got, want))
+    assert groups(np.zeros(0, dtype=np.int64)) == []

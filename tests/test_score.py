@@ -54,6 +54,16 @@ def test_ari_of_a_mixed_bin():
     assert res["ari"] == pytest.approx(adjusted_rand_score(["A", "A", "B", "B"], ["x", "x", "x", "y"]))
     # A is 2/3 of bin x (precision 0.67); B is half in pure bin y (recall 0.5)
     assert res["NC"] == 0 and res["table"][(0.5, 0.9)] == 1 and res["table"][(0.6, 0.9)] == 0
+    assert res["chimeric"] == 1  # x: its largest genome holds 2/3 < 0.9 of it; y is pure
+
+
+def test_chimeric_counts_bins_below_90_percent_one_genome():
+    genome_of = {"a1": "A", "b1": "B", "c1": "C", "c2": "C"}
+    lengths = {"a1": 910, "b1": 90, "c1": 500, "c2": 500}
+    # x is 91 % A: not chimeric; y is pure C
+    assert score(genome_of, lengths, {"a1": "x", "b1": "x", "c1": "y", "c2": "y"})["chimeric"] == 0
+    lengths["b1"] = 120  # A now 88 %
+    assert score(genome_of, lengths, {"a1": "x", "b1": "x", "c1": "y", "c2": "y"})["chimeric"] == 1
 
 
 def test_min_bin_bp_drops_small_bins():
@@ -70,7 +80,7 @@ def test_table_round_trip_and_inputs(tmp_path):
     back = read_score(tmp_path / "score.tsv")
     assert back["table"] == res["table"] and back["NC"] == 2 and back["ari"] == pytest.approx(res["ari"])
     lines = (tmp_path / "score.tsv").read_text().splitlines()
-    assert lines[0] == "metric\trecall\tprecision\tvalue" and len(lines) == 1 + 21 + 7
+    assert lines[0] == "metric\trecall\tprecision\tvalue" and len(lines) == 1 + 21 + 8
     bins = tmp_path / "bins"
     bins.mkdir()
     (bins / "x.fna").write_text(">a1\nACGT\n")

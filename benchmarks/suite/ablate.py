@@ -7,11 +7,13 @@
 Needs the default runs of ``benchmarks/suite/run.py`` in the same ``--work`` folder
 (``<work>/<dataset>/latentbin/seed<S>/run``): each variant starts from a copy of that
 run's contigs, tnf, depth and markers stages (same inputs and options, so ``latentbin
-run`` reuses them) and reruns training onward with the variant's flags (``latentbin run``
-command-line flags). The baseline row is the default run itself. Cells are cached in
+run`` reuses them), and of its training and encoding, which are reused too when the
+variant leaves the ``vae`` options alone; the rest reruns with the variant's flags
+(``latentbin run`` command-line flags). The baseline row is the default run itself. Cells are cached in
 ``<work>/<dataset>/ablate/<variant>/seed<S>/cell.json``; the table goes to ``--out``.
-Wall seconds are train->bins only (the reused stages are not rerun), so compare them
-between variants, not with run.py's BAMs->bins column.
+Wall seconds are those of the stages the variant reran (train->bins, or cluster->bins
+for a clustering variant), so compare them between variants of one kind, not with
+run.py's BAMs->bins column.
 """
 from __future__ import annotations
 
@@ -35,8 +37,13 @@ _spec = importlib.util.spec_from_file_location("suite_run", HERE / "run.py")
 suite = importlib.util.module_from_spec(_spec)  # benchmarks/suite/run.py: scoring, paths, dataset table
 _spec.loader.exec_module(suite)
 
-#: stages reused from the default run (their outputs and records are copied)
+#: stages that must be reused from the default run (a variant that recomputes them is an error)
 REUSED = ("contigs", "tnf", "depth", "markers")
+#: stage folders and records copied from the default run: the above, and training +
+#: encoding, which `latentbin run` reuses when the variant leaves the vae options alone
+#: (cluster-only variants then cost a clustering, not a training)
+COPIED = (("contigs", ("contigs",)), ("tnf", ("tnf",)), ("depth", ("depth",)), ("markers", ("markers",)),
+          ("vae", ("train", "encode")))
 
 
 def _inputs(work: Path) -> tuple[Path, list[Path], list[str]]:
@@ -52,12 +59,13 @@ def run_variant(work: Path, variant: str, flags: list[str], seed: int, threads: 
     if out.exists():
         shutil.rmtree(out)
     (out / "run" / ".latentbin").mkdir(parents=True)
-    for stage in REUSED:
-        if (base / stage).exists():
-            shutil.copytree(base / stage, out / "run" / stage)
-        record = base / ".latentbin" / f"{stage}.json"
-        if record.exists():
-            shutil.copy2(record, out / "run" / ".latentbin" / record.name)
+    for folder, stages in COPIED:
+        if (base / folder).exists():
+            shutil.copytree(base / folder, out / "run" / folder)
+        for stage in stages:
+            record = base / ".latentbin" / f"{stage}.json"
+            if record.exists():
+                shutil.copy2(record, out / "run" / ".latentbin" / record.name)
     contigs, bams, samples = _inputs(work)
     cmd = ["latentbin", "run", "--contigs", str(contigs), "--bam", *map(str, bams), "--samples", *samples,
            "--outdir", str(out / "run"), "--seed", str(seed), "--threads", str(threads), "--until", "bins", *flags]
@@ -86,12 +94,13 @@ def table(a, names: list[str]) -> str:
     lines = ["# Ablations over the suite (issue 16)", "",
              f"Command: `{a.command}`  ", f"Git commit: `{suite.git_commit()}`  ",
              f"Seeds {','.join(map(str, a.seeds))}; baseline = the default run of `benchmarks/suite/run.py` "
-             "(same seeds). NC / MQ as in suite.md; wall = train->bins seconds of the variant (mean).", ""]
+             "(same seeds). NC / MQ as in suite.md; chim = chimeric bins (>= 200 kbp, largest genome < 90 % of "
+             "the bin's bp).", ""]
     lines += [f"Note: {n}  " for n in a.note] + ([""] if a.note else [])
     cols = ["default"] + names
-    lines += ["| dataset | " + " | ".join(f"{c} NC / MQ" for c in cols) + " |",
+    lines += ["| dataset | " + " | ".join(f"{c} NC / MQ / chim" for c in cols) + " |",
               "|---|" + "---|" * len(cols)]
-    totals = {c: [0.0, 0.0, 0] for c in cols}
+    totals = {c: [0.0, 0.0, 0, 0.0] for c in cols}
     for ds in a.datasets:
         work = Path(a.work) / ds
         cells = []
@@ -105,13 +114,16 @@ def table(a, names: list[str]) -> str:
                 cells.append("error: " + err if err else "not run")
                 continue
             nc, mq = [g["NC"] for g in ok], [g["MQ"] for g in ok]
+            chim = [g["chimeric"] for g in ok if g.get("chimeric") is not None]
             totals[c][0] += statistics.mean(nc)
             totals[c][1] += statistics.mean(mq)
             totals[c][2] += 1
-            cells.append(f"{_fmt(nc, 1 if len(nc) > 1 else 0)} / {_fmt(mq, 1 if len(mq) > 1 else 0)}")
+            cells.append(f"{_fmt(nc, 1 if len(nc) > 1 else 0)} / {_fmt(mq, 1 if len(mq) > 1 else 0)}"
+                         + (f" / {_fmt(chim, 1 if len(chim) > 1 else 0)}" if len(chim) == len(ok) else ""))
+            totals[c][3] += statistics.mean(chim) if len(chim) == len(ok) else 0.0
         lines.append(f"| {ds} | " + " | ".join(cells) + " |")
     lines.append("| **sum (datasets run)** | " + " | ".join(
-        f"**{totals[c][0]:.1f} / {totals[c][1]:.1f}** ({totals[c][2]})" for c in cols) + " |")
+        f"**{totals[c][0]:.1f} / {totals[c][1]:.1f} / {totals[c][3]:.1f}** ({totals[c][2]})" for c in cols) + " |")
     lines += ["", "Variants: " + "; ".join(f"`{n}` = `{' '.join(f)}`" for n, f in a.variants), ""]
     return "\n".join(lines)
 

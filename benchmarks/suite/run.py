@@ -120,13 +120,53 @@ def cell_from(run: peers.Run, gold: Path, min_contig: int, min_bin_bp: int, tota
             "cpu_s": run.total().cpu_s if run.measures else None,
             "max_rss_mb": run.total().max_rss_mb if run.measures else None}
     if run.bins is not None and not run.error:
-        try:
-            s = scoring.score_binning(gold, run.bins, min_contig, min_bin_bp, scorer)
-            cell.update(NC=s["table"]["recall>=0.9,precision>=0.95"], MQ=s["table"]["recall>=0.5,precision>=0.9"],
-                        binned_mbp=s["binned_bp_fraction"] * total_bp / 1e6, ari=s["ari"], bins=s["bins"])
-        except Exception as exc:  # noqa: BLE001 - a broken output is a reported failure
-            cell["error"] = f"scoring failed: {exc}"
+        cell["bins_path"] = str(run.bins)
+        score_cell(cell, gold, min_contig, min_bin_bp, total_bp, scorer)
     return cell
+
+
+def score_cell(cell: dict, gold: Path, min_contig: int, min_bin_bp: int, total_bp: int, scorer) -> dict:
+    """Add NC, MQ, binned Mbp, ARI, bins and chimeric bins (largest genome < 90 % of the
+    bin) of the binning at ``cell["bins_path"]`` to ``cell``."""
+    try:
+        s = scoring.score_binning(gold, Path(cell["bins_path"]), min_contig, min_bin_bp, scorer)
+        cell.update(NC=s["table"]["recall>=0.9,precision>=0.95"], MQ=s["table"]["recall>=0.5,precision>=0.9"],
+                    binned_mbp=s["binned_bp_fraction"] * total_bp / 1e6, ari=s["ari"], bins=s["bins"],
+                    chimeric=s.get("chimeric"))
+    except Exception as exc:  # noqa: BLE001 - a broken output is a reported failure
+        cell["error"] = f"scoring failed: {exc}"
+    return cell
+
+
+#: where each tool's binning lies in its cell folder (cells written before bins_path was stored)
+BINS_AT = {"latentbin": ("run/cluster/clusters.tsv", "run/clusters.tsv"),
+           "vamb": ("vamb/vae_clusters_unsplit.tsv", "vamb/vae_clusters_split.tsv", "vamb/vae_clusters.tsv"),
+           "vamb_recluster": ("recluster/clusters_reclustered_unsplit.tsv",),
+           "metabat2": ("bins",), "semibin2": ("semibin/output_bins", "semibin/contig_bins.tsv")}
+
+
+def rescore(a, scorer) -> None:
+    """Score every cached cell again (e.g. after the scorer gained a column)."""
+    for name in a.datasets:
+        work = Path(a.work) / name
+        info_path = work / "dataset_info.json"
+        if not info_path.exists():
+            continue
+        info = json.loads(info_path.read_text())
+        gold = Path(a.data) / name / "gold_standard.tsv"
+        for cache in sorted(work.glob("*/cell.json")) + sorted(work.glob("*/*/cell.json")) + \
+                sorted(work.glob("ablate/*/*/cell.json")):
+            cell = json.loads(cache.read_text())
+            if cell.get("error") or "NC" not in cell:
+                continue
+            tool = "latentbin" if "latentbin" in cache.parts or "ablate" in cache.parts else cache.parent.name
+            if "bins_path" not in cell:
+                found = [cache.parent / rel for rel in BINS_AT.get(tool, ()) if (cache.parent / rel).exists()]
+                if not found:
+                    continue
+                cell["bins_path"] = str(found[0])
+            cache.write_text(json.dumps(score_cell(cell, gold, info["min_contig"], a.min_bin_bp, info["bp"], scorer),
+                                        indent=1, default=str))
 
 
 def run_dataset(name: str, a, scorer) -> None:
@@ -307,6 +347,7 @@ def main(argv=None) -> int:
     ap.add_argument("--note", action="append", default=[], help="a line under the header (repeatable)")
     ap.add_argument("--rerun", action="store_true", help="rerun cells that already have a result")
     ap.add_argument("--report-only", action="store_true", help="only rewrite the table from cached cells")
+    ap.add_argument("--rescore", action="store_true", help="score every cached cell again first (then the table)")
     a = ap.parse_args(argv)
     a.command = "python benchmarks/suite/run.py " + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:]))
     a.datasets = [d for d in a.datasets.split(",") if d]
@@ -317,7 +358,9 @@ def main(argv=None) -> int:
     if bad:
         ap.error(f"unknown tools {bad}")
     scorer = scoring.scorer_module()
-    if not a.report_only:
+    if a.rescore:
+        rescore(a, scorer)
+    if not a.report_only and not a.rescore:
         for name in a.datasets:
             if not (Path(a.data) / name / "gold_standard.tsv").exists():
                 print(f"[suite] {name}: not built in {a.data} (benchmarks/suite/build.py --only {name})", flush=True)

@@ -459,9 +459,12 @@ def cluster_latent(latent: np.ndarray, lengths: np.ndarray, opts: ClusterOptions
                    device: str | None = None, names: np.ndarray | None = None, separator: str | None = None,
                    markers: ContigMarkers | None = None, depth: np.ndarray | None = None) -> np.ndarray:
     """Cluster labels ``(n,) int64`` of ``latent (n, d)`` by ``opts.method``. With
-    ``opts.refine``, ``markers`` and ``depth (n, s)``, clusters are split/merged by marker
-    genes; with ``opts.multisplit`` each cluster is then split by the sample prefix of
-    ``names`` (text before ``separator``)."""
+    ``opts.refine``, ``markers`` and ``depth (n, s)``, clusters are refined by marker
+    genes (``opts.refine_method``); with ``opts.ensemble``, the bins are chosen by marker
+    quality from several refinements of the same clusters (:mod:`latentbin.ensemble`);
+    with ``opts.recruit``, contigs of clusters too small to be bins join near bins
+    (:mod:`latentbin.recruit`); with ``opts.multisplit`` each cluster is then split by the sample prefix of ``names``
+    (text before ``separator``)."""
     if len(latent) == 0:
         raise InputError("no contigs to cluster")
     if opts.method == "hdbscan":
@@ -473,12 +476,44 @@ def cluster_latent(latent: np.ndarray, lengths: np.ndarray, opts: ClusterOptions
 
         if depth is None:
             raise ValueError("bug: refine needs the depth matrix")
-        labels = refine(labels, latent, depth, np.asarray(lengths), markers, seed)
+        lengths = np.asarray(lengths)
+        refined = refine(labels, latent, depth, lengths, markers, opts, seed)
+        if opts.ensemble == "clusterings":
+            labels = ensemble_of_refinements(labels, refined, latent, depth, lengths, markers, opts, seed)
+        else:
+            labels = refined
+    if opts.recruit:
+        from .recruit import recruit
+
+        labels = recruit(labels, latent, np.asarray(lengths), opts.min_bin_bp, opts.recruit_quantile,
+                         markers.matrix() if markers is not None else None)
     if opts.multisplit:
         if names is None or separator is None:
             raise ValueError("bug: multisplit needs contig names and the separator")
         labels = split_by_sample(labels, names, separator)
     return labels
+
+
+#: refinements whose clusters are the ensemble's candidates, beside the unrefined clusters
+ENSEMBLE_METHODS = ("split_merge", "kmeans")
+
+
+def ensemble_of_refinements(raw: np.ndarray, refined: np.ndarray, latent: np.ndarray, depth: np.ndarray,
+                            lengths: np.ndarray, markers: ContigMarkers, opts: ClusterOptions,
+                            seed: int) -> np.ndarray:
+    """Bins chosen by marker quality from the unrefined clusters ``raw`` and each
+    refinement of :data:`ENSEMBLE_METHODS` (``refined``, by ``opts.refine_method``, is one
+    of them and is the fallback for contigs no chosen bin holds)."""
+    from dataclasses import replace
+
+    from .ensemble import select_bins
+    from .refine import refine
+
+    candidates = [raw] + [refined if m == opts.refine_method else
+                          refine(raw, latent, depth, lengths, markers, replace(opts, refine_method=m), seed)
+                          for m in ENSEMBLE_METHODS]
+    return select_bins(candidates, markers.matrix(), lengths, refined, opts.ensemble_min_score,
+                       opts.ensemble_penalty, opts.min_bin_bp)
 
 
 def bin_names(labels: np.ndarray, names: np.ndarray, multisplit: bool, separator: str) -> np.ndarray:

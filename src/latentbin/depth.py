@@ -165,7 +165,11 @@ def _passing_blocks(read, min_mapq: int, min_identity: float, source: str):
     return blocks
 
 
-def _statistic(cov: np.ndarray, statistic: str, trim_fraction: float) -> float:
+def _statistic(cov: np.ndarray, statistic: str, trim_fraction: float, end_exclusion: int) -> float:
+    """The per-contig depth of per-position depths ``cov (L,)``: ``end_exclusion`` bp at
+    each end left out first (CoverM's contig end exclusion; kept whole when L <= 2 x it)."""
+    if end_exclusion and len(cov) > 2 * end_exclusion:
+        cov = cov[end_exclusion:len(cov) - end_exclusion]
     return trimmed_mean(cov, trim_fraction) if statistic == "trimmed_mean" else float(cov.mean())
 
 
@@ -176,7 +180,7 @@ def _no_reads_warning(source: str, min_mapq: int, min_identity: float) -> None:
 
 
 def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarray, statistic: str,
-              trim_fraction: float, min_identity: float, min_mapq: int,
+              trim_fraction: float, min_identity: float, min_mapq: int, *, end_exclusion: int,
               contigs_source: str = "the contigs") -> np.ndarray:
     """Depth of each contig ``(n,) float32`` in one sorted, indexed BAM (see module
     docstring), one contig at a time (memory: the longest contig)."""
@@ -198,7 +202,7 @@ def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarra
             n_used += len(starts)
             ends_a = np.minimum(np.array(ends, dtype=np.int64), int(length))
             cov = coverage_from_blocks(np.array(starts, dtype=np.int64), ends_a, int(length))
-            out[i] = _statistic(cov, statistic, trim_fraction)
+            out[i] = _statistic(cov, statistic, trim_fraction, end_exclusion)
     finally:
         bam.close()
     if n_used == 0:
@@ -211,7 +215,7 @@ FLUSH_BLOCKS = 1 << 20
 
 
 def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray, statistic: str,
-                 trim_fraction: float, min_identity: float, min_mapq: int,
+                 trim_fraction: float, min_identity: float, min_mapq: int, *, end_exclusion: int,
                  contigs_source: str = "the contigs") -> np.ndarray:
     """Depth of each contig ``(n,) float32`` from alignments in any order: an open
     ``pysam.AlignmentFile`` (SAM/BAM, e.g. minimap2's output on a pipe), no sort or index
@@ -255,7 +259,7 @@ def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray
     for i, length in enumerate(lengths.tolist()):
         seg = diff[offsets[i] : offsets[i] + length]
         if seg.any():
-            out[i] = _statistic(np.cumsum(seg, dtype=np.int32), statistic, trim_fraction)
+            out[i] = _statistic(np.cumsum(seg, dtype=np.int32), statistic, trim_fraction, end_exclusion)
     if n_used == 0:
         _no_reads_warning(source, min_mapq, min_identity)
     return out
@@ -274,7 +278,7 @@ def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.
     if len(set(samples)) != len(samples):
         raise InputError(f"duplicate sample names {samples}; name each BAM's sample uniquely (--samples)")
     kwargs = dict(statistic=opts.statistic, trim_fraction=opts.trim_fraction, min_identity=opts.min_identity,
-                  min_mapq=opts.min_mapq, contigs_source=contigs_source)
+                  min_mapq=opts.min_mapq, end_exclusion=opts.end_exclusion, contigs_source=contigs_source)
     for b in bams:  # fail fast, before any work, on a missing/unsorted/unindexed BAM
         _open_checked(b).close()
     workers = max(1, min(threads, len(bams)))

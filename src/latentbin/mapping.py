@@ -51,7 +51,8 @@ def stream_sample_depth(index: str | os.PathLike, reads: list[str], preset: str,
         try:
             with pysam.AlignmentFile(proc.stdout, "r") as sam:
                 column = stream_depth(sam, f"minimap2 output of sample {sample}", names, lengths, opts.statistic,
-                                      opts.trim_fraction, opts.min_identity, opts.min_mapq, contigs_source)
+                                      opts.trim_fraction, opts.min_identity, opts.min_mapq,
+                                      end_exclusion=opts.end_exclusion, contigs_source=contigs_source)
         except (ValueError, OSError) as exc:  # minimap2 died before a SAM header: pysam cannot open the stream
             failure = exc
         finally:

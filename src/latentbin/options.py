@@ -43,6 +43,7 @@ class DepthOptions:
     trim_fraction: float
     min_identity: float
     min_mapq: int
+    end_exclusion: int
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,21 @@ class ClusterOptions:
     max_steps: int
     min_cluster_size: int
     refine: bool
+    refine_method: str
+    merge: bool
+    refine_min_bp: int
+    split_contamination: float
+    split_min_extra: int
+    split_min_gain: float
+    merge_distance: float
+    merge_max_contamination: float
+    merge_min_gain: float
+    ensemble: str
+    ensemble_min_score: float
+    ensemble_penalty: float
+    recruit: bool
+    recruit_quantile: float
+    min_bin_bp: int
     multisplit: bool
 
 

@@ -14,8 +14,8 @@ charged for what it leaves out); ``ari_binned`` uses the binned contigs only.
 
 Output ``score.tsv`` is long format: ``metric recall precision value``, with
 ``genomes_recovered`` rows for every (recall, precision) pair and scalar rows
-(recall/precision empty) for NC, genomes, bins, binned_bp_fraction,
-contigs_not_in_gold, ari, ari_binned.
+(recall/precision empty) for NC, genomes, bins, chimeric (bins whose largest genome
+holds < 90 % of their bp), binned_bp_fraction, contigs_not_in_gold, ari, ari_binned.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from .errors import InputError
 
 RECALLS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 PRECISIONS = (0.9, 0.95, 0.99)
-SCALARS = ("NC", "genomes", "bins", "binned_bp_fraction", "contigs_not_in_gold", "ari", "ari_binned")
+SCALARS = ("NC", "genomes", "bins", "chimeric", "binned_bp_fraction", "contigs_not_in_gold", "ari", "ari_binned")
+#: a bin is *chimeric* when less than this share of its gold bp comes from one genome
+CHIMERA_PRECISION = 0.9
 
 
 def read_gold(path: str | os.PathLike, min_contig: int = 0) -> tuple[dict[str, str], dict[str, int]]:
@@ -120,12 +122,21 @@ def score(genome_of: Mapping[str, str], lengths: Mapping[str, int], bin_of: Mapp
         "NC": table[(0.9, 0.95)],
         "genomes": len(genome_bp),
         "bins": len(set(bin_of.values())),
+        "chimeric": _chimeric(shared, bin_bp),
         "binned_bp_fraction": sum(bin_bp.values()) / total if total else 0.0,
         "contigs_not_in_gold": unknown,
         "ari": float(adjusted_rand_score(truth, pred)) if contigs else 0.0,
         "ari_binned": float(adjusted_rand_score([truth[i] for i in binned], [pred[i] for i in binned]))
         if binned else 0.0,
     }
+
+
+def _chimeric(shared: Mapping[tuple[str, str], int], bin_bp: Mapping[str, int]) -> int:
+    """Bins whose largest genome holds < ``CHIMERA_PRECISION`` of their gold-standard bp."""
+    top: dict[str, int] = defaultdict(int)
+    for (b, _), bp in shared.items():
+        top[b] = max(top[b], bp)
+    return sum(1 for b, bp in bin_bp.items() if bp and top[b] / bp < CHIMERA_PRECISION)
 
 
 def write_score(result: Mapping, out: str | os.PathLike) -> None:
