@@ -78,3 +78,27 @@ def test_rule_scripts_are_one_adapter():
     assert scripts == ["run_stage.py"]
     tree = ast.parse((ROOT / "scripts" / "run_stage.py").read_text())
     assert len([n for n in tree.body if isinstance(n, ast.Expr)]) == 2  # docstring + one call
+
+
+def test_records_written_before_a_key_existed_still_match_at_its_neutral_value():
+    from latentbin.stages import NEUTRAL, records_match
+
+    section, neutral = next(iter(NEUTRAL.items()))
+    key, value = next(iter(neutral.items()))
+    new = {"options": {section: {"statistic": "mean", key: value}, "seed": 1}, "inputs": {}}
+    old = {"options": {section: {"statistic": "mean"}, "seed": 1}, "inputs": {}}
+    assert records_match(old, new) and records_match(new, new)
+    changed = {"options": {section: {"statistic": "mean", key: value + 1}, "seed": 1}, "inputs": {}}
+    assert not records_match(old, changed)  # the option now differs from the old behaviour
+    assert not records_match({**old, "inputs": {"bams": ["x"]}}, new)
+    assert not records_match({"options": {section: {"statistic": "trimmed_mean"}, "seed": 1}, "inputs": {}}, new)
+
+
+def test_neutral_values_are_the_schema_defaults():
+    from latentbin.config import load_config
+    from latentbin.stages import NEUTRAL
+
+    cfg = load_config({})
+    for section, keys in NEUTRAL.items():
+        for key, value in keys.items():
+            assert cfg[section][key] == value, f"{section}.{key}: neutral {value!r} is not the default"

@@ -53,13 +53,18 @@ def _inputs(work: Path) -> tuple[Path, list[Path], list[str]]:
     return contigs, bams, [b.name.removesuffix(".bam") for b in bams]
 
 
-def run_variant(work: Path, variant: str, flags: list[str], seed: int, threads: int, nice: int) -> peers.Run:
+def run_variant(work: Path, variant: str, flags: list[str], seed: int, threads: int, nice: int,
+                recompute: tuple[str, ...] = ()) -> peers.Run:
+    """One variant's ``latentbin run`` from a copy of the default run; the stages of
+    ``recompute`` (e.g. ``depth`` for a depth option) may rerun, no other of REUSED may."""
     base = work / "latentbin" / f"seed{seed}" / "run"
     out = work / "ablate" / variant / f"seed{seed}"
     if out.exists():
         shutil.rmtree(out)
     (out / "run" / ".latentbin").mkdir(parents=True)
     for folder, stages in COPIED:
+        if folder in recompute:
+            continue
         if (base / folder).exists():
             shutil.copytree(base / folder, out / "run" / folder)
         for stage in stages:
@@ -76,7 +81,7 @@ def run_variant(work: Path, variant: str, flags: list[str], seed: int, threads: 
     else:
         run.bins = suite.latentbin_clusters(out / "run")
         log = (out / "latentbin.log").read_text(errors="replace")
-        missing = [s for s in REUSED if f"{s}: start" in log]
+        missing = [s for s in REUSED if f"{s}: start" in log and s not in recompute]
         if missing:
             run.error = f"stages {missing} were recomputed, not reused: the variant changed their options"
     return run
@@ -141,6 +146,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(HERE.parent / "results" / "suite_ablations.md"))
     ap.add_argument("--note", action="append", default=[])
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--recompute", action="append", default=[], choices=REUSED,
+                    help="a stage the variants may recompute (a depth option needs depth; repeatable)")
     a = ap.parse_args(argv)
     a.command = "python benchmarks/suite/ablate.py " + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:]))
     a.datasets = [d for d in a.datasets.split(",") if d]
@@ -161,7 +168,7 @@ def main(argv=None) -> int:
                         print(f"[ablate] {ds}: no default run for seed {seed}; run benchmarks/suite/run.py first")
                         continue
                     print(f"[ablate] {ds}: {name} seed {seed} ...", flush=True)
-                    run = run_variant(work, name, flags, seed, a.threads, a.nice)
+                    run = run_variant(work, name, flags, seed, a.threads, a.nice, tuple(a.recompute))
                     cell = suite.cell_from(run, gold, info["min_contig"], a.min_bin_bp, info["bp"], scorer)
                     cache.write_text(json.dumps(cell, indent=1, default=str))
                     print(f"[ablate] {ds}: {name} seed {seed}: NC={cell.get('NC')} MQ={cell.get('MQ')} "

@@ -503,6 +503,33 @@ def layout_paths(outdir: Path, external: Mapping[str, Any]) -> dict[str, Any]:
 
 #: options that do not change a stage's result: editing them reruns nothing
 NO_RERUN = {"vae": ("checkpoint_every",)}
+#: options added after a release, with the value that reproduces the behaviour before
+#: them: a stage record written before the key existed still matches while the key has
+#: this value (upgrading latentbin does not recompute a finished run)
+NEUTRAL = {"depth": {"end_exclusion": 0},
+           "cluster": {"refine_method": "split_merge", "merge": True, "refine_min_bp": 50000,
+                       "split_contamination": 0.1, "split_min_extra": 2, "split_min_gain": 0.02,
+                       "merge_distance": 0.25, "merge_max_contamination": 0.1, "merge_min_gain": 0.05,
+                       "ensemble": "none", "ensemble_min_score": 0.5, "ensemble_penalty": 2.0, "recruit": False,
+                       "recruit_quantile": 0.95, "min_bin_bp": 200000}}
+
+
+def records_match(old: dict, new: dict) -> bool:
+    """Whether a stored stage record ``old`` equals ``new``, keys of :data:`NEUTRAL` at
+    their neutral value that ``old`` lacks aside."""
+    if old.get("inputs") != new.get("inputs"):
+        return False
+    a, b = old.get("options", {}), new.get("options", {})
+    if a.keys() != b.keys():
+        return False
+    for section, value in b.items():
+        if isinstance(value, dict) and isinstance(a[section], dict):
+            neutral = NEUTRAL.get(section, {})
+            value = {k: v for k, v in value.items()
+                     if not (k not in a[section] and k in neutral and v == neutral[k])}
+        if a[section] != value:
+            return False
+    return True
 
 
 def _record(stage: Stage, opts: Options, external: Mapping[str, Any]) -> dict:
@@ -531,7 +558,7 @@ def run_chain(outdir: PathLike, opts: Options, external: Mapping[str, Any], thre
         record_path = outdir / RECORDS / f"{stage.name}.json"
         record = _record(stage, opts, external)
         done = all(Path(paths[k]).exists() for k in stage.outputs)
-        same = record_path.is_file() and json.loads(record_path.read_text()) == record
+        same = record_path.is_file() and records_match(json.loads(record_path.read_text()), record)
         if done and same and not rerun:
             log.info("%s: reusing %s (options and inputs unchanged)", stage.name,
                      ", ".join(str(paths[k]) for k in stage.outputs))
