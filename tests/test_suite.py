@@ -114,5 +114,28 @@ def test_runner_report_marks_cells_not_run_and_summarises_seeds(tmp_path):
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr
     md = out.read_text()
-    assert "| latentbin | 5 [4–6] | 6 [5–7] | 20.0 [20.0–20.0] | 102 [101–103] | 3/3 runs |" in md
+    assert "| latentbin | 5 [4–6] | 6 [5–7] | – | 20.0 [20.0–20.0] | 102 [101–103] | 3/3 runs |" in md
     assert "| MetaBAT2 | not run |" in md and "Git commit:" in md
+
+
+def test_rescore_adds_chimeric_bins_from_the_stored_binning(tmp_path):
+    import json
+
+    data, work = tmp_path / "data", tmp_path / "work"
+    (data / "dev-2s").mkdir(parents=True)
+    (data / "dev-2s" / "gold_standard.tsv").write_text(
+        "contig\tgenome\tlength\n" + "".join(f"a{i}\tA\t100000\n" for i in range(3))
+        + "".join(f"b{i}\tB\t100000\n" for i in range(3)))
+    cell_dir = work / "dev-2s" / "latentbin" / "seed1"
+    (cell_dir / "run" / "cluster").mkdir(parents=True)
+    # bin x: A whole (pure); bin y: B plus one contig of A (67 % B: chimeric)
+    (cell_dir / "run" / "cluster" / "clusters.tsv").write_text(
+        "bin\tcontig\n" + "".join(f"x\ta{i}\n" for i in range(2)) + "y\ta2\n" + "".join(f"y\tb{i}\n" for i in range(3)))
+    (cell_dir / "cell.json").write_text(json.dumps({"tool": "latentbin", "error": "", "NC": 0, "MQ": 0, "wall_s": 1.0}))
+    (work / "dev-2s" / "dataset_info.json").write_text(json.dumps({"min_contig": 2000, "bp": 600000, "contigs": 6, "samples": 2, "preset": "sr"}))
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--rescore", "--datasets", "dev-2s",
+                        "--data", str(data), "--work", str(work), "--out", str(tmp_path / "suite.md")],
+                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+    assert r.returncode == 0, r.stderr
+    cell = json.loads((cell_dir / "cell.json").read_text())
+    assert cell["chimeric"] == 1 and cell["MQ"] == 1 and cell["bins_path"].endswith("clusters.tsv")

@@ -292,7 +292,8 @@ def report(a) -> str:
              f"Git commit: `{git_commit()}`  ",
              f"Date: {datetime.date.today().isoformat()}; machine: {os.cpu_count()} cores, threads per tool "
              f"{a.threads}, nice {a.nice}; bins < {a.min_bin_bp} bp ignored for every tool.  ",
-             "NC: genomes at recall >= 0.9 and precision >= 0.95; MQ: recall >= 0.5, precision >= 0.9; "
+             "NC: genomes at recall >= 0.9 and precision >= 0.95; MQ: recall >= 0.5, precision >= 0.9; chimeric "
+             "bins: bins whose largest genome holds < 90 % of their bp; "
              "binned Mbp: contigs in counted bins; wall: BAMs->bins seconds (mapping excluded). latentbin: "
              f"mean [min–max] over seeds {','.join(map(str, a.seeds))}. Datasets: benchmarks/suite/README.md.", ""]
     lines += [f"Note: {n}  " for n in a.note] + ([""] if a.note else [])
@@ -309,21 +310,23 @@ def report(a) -> str:
         if info.get("commands"):
             lines += ["Run by: " + "; ".join(f"`{c}`" for c in info["commands"]) + "  ",
                       f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
-        lines += [
-                  "| tool | NC | MQ | binned Mbp | BAMs→bins wall s | note |", "|---|---|---|---|---|---|"]
+        lines += ["| tool | NC | MQ | chimeric bins | binned Mbp | BAMs→bins wall s | note |",
+                  "|---|---|---|---|---|---|---|"]
         for tool in a.all_tools:
             subs = [f"latentbin/seed{s}" for s in a.seeds] if tool == "latentbin" else [tool]
             cells = [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
             label = LABELS[tool]
             if not cells:
-                lines.append(f"| {label} | not run | not run | not run | not run | |")
+                lines.append(f"| {label} | not run | not run | not run | not run | not run | |")
                 continue
             ok = [c for c in cells if not c.get("error") and "NC" in c]
             errors = "; ".join(c["error"][:120] for c in cells if c.get("error"))
             note = f"{len(ok)}/{len(subs)} runs" if tool == "latentbin" else ""
             if errors:
                 note = (note + " " if note else "") + "error: " + errors.replace("|", "/")
+            chim = [c["chimeric"] for c in ok if c.get("chimeric") is not None]
             lines.append(f"| {label} | {_fmt([c['NC'] for c in ok])} | {_fmt([c['MQ'] for c in ok])} | "
+                         f"{_fmt(chim) if len(chim) == len(ok) else '–'} | "
                          f"{_fmt([c['binned_mbp'] for c in ok], 1)} | {_fmt([c['wall_s'] for c in ok])} | {note} |")
         lines.append("")
     return "\n".join(lines)
