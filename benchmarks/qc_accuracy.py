@@ -39,7 +39,7 @@ from pathlib import Path
 
 from latentbin._io import atomic_text
 from latentbin.contigs import iter_fasta
-from latentbin.markers import DOMAINS, call_genes, colocated_sets, domain_estimate, domain_markers, search_qc_markers
+from latentbin.markers import DOMAINS, call_genes, domain_estimate, domain_markers, domain_sets, search_qc_markers
 from latentbin.qc import cc_tier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,8 +117,8 @@ def make_bins(genomes: dict[str, list[bytes]], rng: random.Random) -> list[dict]
 def held_out_sets(refs: dict, genome: str) -> dict:
     """Collocated sets per domain from the references outside ``genome``'s genus."""
     group = genus_group(genome)
-    return {d: colocated_sets([p for g, (dom, p) in refs.items() if dom == d and genus_group(g) != group],
-                              domain_markers(d)) for d in DOMAINS}
+    return {d: domain_sets([p for g, (dom, p) in refs.items() if dom == d and genus_group(g) != group], d)
+            for d in DOMAINS}
 
 
 def score(b: dict, sets: dict, gene_mode: str) -> dict:

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from latentbin._io import atomic_text
 from latentbin.contigs import iter_fasta
-from latentbin.markers import (DOMAINS, MarkerPositions, call_genes, choose_domain, colocated_sets,
-                               domain_markers, marker_positions, write_marker_sets)
+from latentbin.markers import (DOMAINS, MARKER_UBIQUITY, MarkerPositions, call_genes, choose_domain, domain_markers,
+                               domain_sets, marker_positions, write_marker_sets)
 
 #: A genome's entry in the positions table: its domain and its marker spans.
 Reference = tuple[str, MarkerPositions]
@@ -88,7 +88,7 @@ def references(folders: list[str], cache: str | None, threads: int) -> dict[str,
 
 def derive_sets(refs: dict[str, Reference]) -> dict[str, tuple[tuple[str, ...], ...]]:
     """{domain: collocated sets} from the references of each domain."""
-    return {d: colocated_sets([p for dom, p in refs.values() if dom == d], domain_markers(d)) for d in DOMAINS}
+    return {d: domain_sets([p for dom, p in refs.values() if dom == d], d) for d in DOMAINS}
 
 
 def main() -> None:
@@ -101,14 +101,15 @@ def main() -> None:
     refs = references(args.genomes, args.positions, args.threads)
     sets = derive_sets(refs)
     counts = {d: sum(dom == d for dom, _ in refs.values()) for d in DOMAINS}
-    header = (f"Collocated marker sets (CheckM's rule: single-copy, <= 5 kbp apart on one replicon in >= 95 % of "
+    header = (f"Collocated marker sets (CheckM's rules: markers present and single-copy in >= {MARKER_UBIQUITY:.0%} of "
+              f"the domain's references; linked when <= 5 kbp apart on one replicon in >= 95 % of "
               f"the references carrying both once, >= 2 of them; single linkage), from {len(refs)} reference genomes "
               f"({counts['bacteria']} bacteria, {counts['archaea']} archaea): {', '.join(sorted(refs))}.\n"
               f"Made by tools/qc_marker_sets.py. Markers: bac:<name> = data/marker.hmm, bare = data/universal.hmm.")
     write_marker_sets(sets, args.out, header)
     for d in DOMAINS:
         sizes = sorted((len(s) for s in sets[d]), reverse=True)
-        print(f"{d}: {len(domain_markers(d))} markers in {len(sets[d])} sets (largest {sizes[:6]}) "
+        print(f"{d}: {sum(sizes)} of {len(domain_markers(d))} markers in {len(sets[d])} sets (largest {sizes[:6]}) "
               f"from {counts[d]} references")
 
 

@@ -283,7 +283,10 @@ COLOCATION_BP = 5_000
 COLOCATION_FRACTION = 0.95
 #: ... and at least this many such genomes.
 COLOCATION_MIN_GENOMES = 2
-#: Marker sets of one domain: a partition of its markers (joint keys).
+#: A marker is in its domain's sets only when present, and single-copy, in at least this
+#: fraction of the domain's reference genomes (CheckM's 97 % ubiquity and single-copy rule).
+MARKER_UBIQUITY = 0.97
+#: Marker sets of one domain: a partition of its ubiquitous markers (joint keys).
 MarkerSets = tuple[tuple[str, ...], ...]
 #: Gene spans of one genome's marker copies: {marker key: [(replicon, begin, end)]} (1-based bp).
 MarkerPositions = dict[str, list[tuple[str, int, int]]]
@@ -370,9 +373,23 @@ def colocated_sets(genomes: Iterable[MarkerPositions], markers: Sequence[str], m
     return tuple(sorted(tuple(sorted(g)) for g in groups.values()))
 
 
+def ubiquitous_markers(genomes: Sequence[MarkerPositions], markers: Sequence[str],
+                       min_fraction: float = MARKER_UBIQUITY) -> tuple[str, ...]:
+    """The ``markers`` present in, and single-copy in, >= ``min_fraction`` of ``genomes``
+    (all of them when there are no genomes)."""
+    need = min_fraction * len(genomes)
+    return tuple(m for m in markers if sum(len(g.get(m, ())) == 1 for g in genomes) >= need)
+
+
+def domain_sets(genomes: Sequence[MarkerPositions], domain: str) -> MarkerSets:
+    """A domain's collocated sets from its reference genomes: its ubiquitous single-copy
+    markers (:func:`ubiquitous_markers`) grouped by :func:`colocated_sets`."""
+    return colocated_sets(genomes, ubiquitous_markers(genomes, domain_markers(domain)))
+
+
 def read_marker_sets(path: str | os.PathLike) -> dict[str, MarkerSets]:
     """``{domain: sets}`` from a marker-sets TSV (``domain<TAB>set<TAB>comma-separated markers``);
-    each domain's sets must partition :func:`domain_markers`."""
+    each domain's sets must be disjoint, non-empty and hold only that domain's markers."""
     sets: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     with open(path) as fh:
         for line in fh:
@@ -381,9 +398,9 @@ def read_marker_sets(path: str | os.PathLike) -> dict[str, MarkerSets]:
             domain, _, members = line.rstrip("\n").split("\t")
             sets[domain].append(tuple(members.split(",")))
     for domain in DOMAINS:
-        flat = sorted(m for s in sets.get(domain, ()) for m in s)
-        if flat != sorted(domain_markers(domain)):
-            raise ValueError(f"{path}: the {domain} marker sets do not partition the {domain} markers")
+        flat = [m for s in sets.get(domain, ()) for m in s]
+        if not flat or len(set(flat)) != len(flat) or not set(flat) <= set(domain_markers(domain)):
+            raise ValueError(f"{path}: the {domain} marker sets are empty, overlap or hold markers of no {domain} set")
     return {d: tuple(sets[d]) for d in DOMAINS}
 
 
@@ -462,14 +479,15 @@ def choose_domain(bac: Mapping[str, int], uni: Mapping[str, int]) -> str:
 
 def domain_estimate(bac: dict[str, int], uni: dict[str, int],
                     sets: Mapping[str, MarkerSets] | None = None) -> DomainEstimate:
-    """Read a bin with the bacterial (107) or the archaeal (45) set (:func:`choose_domain`),
-    the estimates over that domain's collocated ``sets`` (the shipped ones when None)."""
+    """Read a bin with the bacterial or the archaeal set (:func:`choose_domain`), the
+    estimates over that domain's collocated ``sets`` (the shipped ones when None);
+    ``n_markers`` etc. count the markers in those sets."""
     sets = marker_sets() if sets is None else sets
     domain = choose_domain(bac, uni)
     counts = joint_counts(bac, uni)
     bc, bx = set_estimate(counts, sets["bacteria"])
     ac, ax = set_estimate(counts, sets["archaea"])
-    chosen = np.array([counts.get(m, 0) for m in domain_markers(domain)], dtype=np.int64)
+    chosen = np.array([counts.get(m, 0) for s in sets[domain] for m in s], dtype=np.int64)
     comp, cont = (ac, ax) if domain == "archaea" else (bc, bx)
     return DomainEstimate(domain, comp, cont, len(chosen), int((chosen > 0).sum()), int((chosen > 1).sum()),
                           len(sets[domain]), bc, bx, ac, ax)

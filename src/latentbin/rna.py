@@ -12,7 +12,8 @@
   (either strand) no more than ``PREFILTER_GAP`` bp apart, widened by ``PREFILTER_PAD`` bp
   (longer than any rRNA gene) on each side. nhmmer's E-values are made as for the whole
   bin (``Z`` = the bin's bp), so a gene found in a window is scored as in the full search.
-  The short 5S model still searches the whole bin (a 5S gene can sit alone). That the
+  The short 5S model still searches the whole bin (a 5S gene can sit alone). Given the
+  bin's domain (the QC passes it), only that domain's 16S/23S models run. That the
   counts equal the full search's is checked on the 43 reference genomes by
   ``benchmarks/qc_speed.py`` (``tests/test_rna.py`` on E. coli).
 - tRNA: ARAGORN through ``pyaragorn`` (optional dependency, GPL-3; without it the tRNA
