@@ -187,6 +187,14 @@ def report(bins: list[dict], args, wall: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def emit(text: str, out: str | None) -> None:
+    """Print a report and, with ``out``, write it there atomically."""
+    print(text)
+    if out:
+        with atomic_text(out) as fh:
+            fh.write(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--genomes", nargs="+", default=GENOMES)
@@ -205,11 +213,7 @@ def main() -> None:
     with ThreadPoolExecutor(max_workers=args.threads) as pool:
         for b, row in zip(bins, pool.map(lambda b: score(b, sets[b["genome"]], args.gene_mode), bins)):
             b["row"] = row
-    text = report(bins, args, time.perf_counter() - t)
-    print(text)
-    if args.out:
-        with atomic_text(args.out) as fh:
-            fh.write(text)
+    emit(report(bins, args, time.perf_counter() - t), args.out)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,11 @@ import sys
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from latentbin._io import atomic_text
 from latentbin.bins import list_bins
 from latentbin.qc import qc_bin
 from latentbin.summary import read_cluster_bins
+
+from qc_accuracy import emit
 
 TARGET_COMP, TARGET_CONT = 5.0, 3.0
 
@@ -130,11 +131,7 @@ def main() -> None:
         if len(parts) != 4:
             sys.exit(f"--dataset {spec}: expected NAME:GOLD_TSV:RUN_REFINE_DIR:RUN_NOREFINE_DIR")
         rows += dataset_rows(*parts, threads=args.threads)
-    text = report(rows, " ".join(["python benchmarks/qc_self_grading.py"] + sys.argv[1:]))
-    print(text)
-    if args.out:
-        with atomic_text(args.out) as fh:
-            fh.write(text)
+    emit(report(rows, " ".join(["python benchmarks/qc_self_grading.py"] + sys.argv[1:])), args.out)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from latentbin._io import atomic_text
 from latentbin.contigs import iter_fasta
 from latentbin.qc import cc_tier, qc_records
 from latentbin.rna import count_rna, find_rrna
@@ -33,7 +32,7 @@ from latentbin.rna import count_rna, find_rrna
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent / "tools"))
-from qc_accuracy import GENOMES, load, subset  # noqa: E402
+from qc_accuracy import GENOMES, emit, load, subset  # noqa: E402
 from qc_marker_sets import genome_files, references  # noqa: E402
 
 
@@ -131,11 +130,7 @@ def main() -> None:
               f"{per(cpu['t_markers'] + cpu['t_rna_old'])} |", "",
               f"RNA part: {cpu['t_rna_old'] / max(cpu['t_rna_new'], 1e-9):.1f}x faster than the old full search; "
               f"whole QC {(cpu['t_markers'] + cpu['t_rna_old']) / max(cpu['t_markers'] + cpu['t_rna_new'], 1e-9):.1f}x."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with atomic_text(args.out) as fh:
-            fh.write(text)
+    emit("\n".join(lines) + "\n", args.out)
 
 
 if __name__ == "__main__":
