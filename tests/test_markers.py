@@ -153,3 +153,17 @@ def test_universal_set_ships_with_its_licence():
     assert all(h.cutoffs.trusted_available() for h in hmms)
     assert len(archaeal_marker_names()) == 45
     assert "CC0" in (universal_hmm_path().parent / "UNIVERSAL_LICENSE.txt").read_text()
+
+
+def test_marker_positions_give_each_copy_its_gene_span():
+    """Planted PGK twice and Ribosomal_L3 (a Pfam profile in both HMM files): spans on the
+    contig, in the joint key space (bac:<name> for the bacterial file, bare for universal)."""
+    rng = random.Random(9)
+    seq = contig_with(["PGK", "Ribosomal_L3", "PGK"], rng, spacer=500)
+    calls = call_genes([("c", seq)], mode="meta")
+    assert all(0 < p.begin < p.end <= len(seq) for p in calls.proteins)
+    pos = markers.marker_positions(calls.proteins)
+    assert len(pos["bac:PGK"]) == 2 and [r for r, _, _ in pos["bac:PGK"]] == ["c", "c"]
+    (l3,) = pos["bac:Ribosomal_L3"]
+    assert pos["Ribosomal_L3"] == [l3]
+    assert l3[1] > 500 + 3 * len(consensus("PGK")) and l3[2] - l3[1] + 1 >= 3 * len(consensus("Ribosomal_L3"))

@@ -11,7 +11,9 @@ import pytest
 from latentbin.config import load_config
 from latentbin.errors import InputError
 from latentbin.markers import marker_names
-from latentbin.markers import ARCHAEAL_FROM_BACTERIAL, archaeal_marker_names, domain_estimate
+from latentbin.markers import (ARCHAEAL_FROM_BACTERIAL, archaeal_marker_names, colocated_sets, domain_estimate,
+                               domain_markers, joint_counts, marker_sets, marker_sets_path, read_marker_sets,
+                               set_estimate, ubiquitous_markers, write_marker_sets)
 from latentbin.bins import assembly_stats, list_bins
 from latentbin.qc import (QC_COLUMNS, builtin_qc, cc_tier, estimate, mimag_tier, qc_records,
                           run_qc, sequence_stats)
@@ -85,10 +87,19 @@ def test_builtin_qc_on_synthetic_bins(bins_dir, tmp_path):
     by = {r["bin"]: r for r in rows}
     assert list(by) == ["complete", "dup", "empty_markers", "half"]
     assert float(by["complete"]["completeness"]) == 100.0 and float(by["complete"]["contamination"]) == 0.0
-    assert int(by["complete"]["n_markers_found"]) == 107
-    assert float(by["half"]["completeness"]) == pytest.approx(100 * 53 / 107, abs=0.01)
-    assert float(by["dup"]["contamination"]) == pytest.approx(100 * 20 / 107, abs=0.01)
-    assert int(by["dup"]["n_markers_multi"]) == 20
+    bac_sets = marker_sets()["bacteria"]
+    assert int(by["complete"]["n_markers_found"]) == int(by["complete"]["n_markers"]) == sum(map(len, bac_sets))
+    assert int(by["complete"]["n_marker_sets"]) == len(bac_sets)
+    # the planted markers are found exactly: the estimate is the collocated-set form of them
+    names = marker_names()
+    sets = marker_sets()["bacteria"]
+    half = set_estimate(joint_counts({m: 1 for m in names[:53]}, {}), sets)
+    dup = set_estimate(joint_counts({m: 2 if i < 20 else 1 for i, m in enumerate(names)}, {}), sets)
+    assert float(by["half"]["completeness"]) == pytest.approx(100 * half[0], abs=0.01)
+    assert float(by["dup"]["contamination"]) == pytest.approx(100 * dup[1], abs=0.01)
+    in_sets = {m[4:] for s in bac_sets for m in s}
+    assert int(by["half"]["n_markers_found"]) == len(in_sets & set(names[:53]))
+    assert int(by["dup"]["n_markers_multi"]) == len(in_sets & set(names[:20]))
     assert float(by["empty_markers"]["completeness"]) == 0.0
     assert int(by["complete"]["n_genes"]) >= 107
     assert 0 < float(by["complete"]["coding_density"]) <= 1
@@ -141,16 +152,69 @@ def test_domain_choice_from_markers():
     bac_all = {m: 1 for m in marker_names()}
     uni_all = {m: 1 for m in archaeal_marker_names() if not m.startswith("bac:")}
     est = domain_estimate(bac_all, uni_all)
-    assert (est.domain, est.completeness, est.n_markers) == ("bacteria", 1.0, 107)
+    assert (est.domain, est.completeness, est.n_sets) == ("bacteria", 1.0, len(marker_sets()["bacteria"]))
     # an archaeon: the universal markers and the 14 shared ones, few bacterial-only markers
     arc_bac = {m: 1 for m in ARCHAEAL_FROM_BACTERIAL}
     est = domain_estimate(arc_bac, uni_all)
-    assert (est.domain, est.completeness, est.n_markers) == ("archaea", 1.0, 45)
-    assert est.bac_completeness == pytest.approx(14 / 107)
+    arc_sets = marker_sets()["archaea"]
+    assert (est.domain, est.completeness, est.n_markers, est.n_sets) == (
+        "archaea", 1.0, sum(map(len, arc_sets)), len(arc_sets))
+    assert est.bac_completeness == pytest.approx(set_estimate(joint_counts(arc_bac, {}), marker_sets()["bacteria"])[0])
     # too few markers to tell: bacterial set
     assert domain_estimate({}, {"Ribosomal_L1": 1}).domain == "bacteria"
-    # a duplicated universal marker is archaeal contamination
-    assert domain_estimate(arc_bac, {**uni_all, "Ribosomal_L1": 2}).contamination == pytest.approx(1 / 45)
+    # a duplicated universal marker is archaeal contamination: one extra copy in its set
+    (l1_set,) = [s for s in marker_sets()["archaea"] if "Ribosomal_L1" in s]
+    assert domain_estimate(arc_bac, {**uni_all, "Ribosomal_L1": 2}).contamination == pytest.approx(
+        1 / len(l1_set) / len(arc_sets))
+
+
+def test_collocated_sets_follow_checkm_rule():
+    """a-b are within 5 kbp in all three genomes (4.9 kbp apart in g2): one set; c is near a
+    and b in two of three (67 % < 95 %): alone; d-e are near in one genome only (fewer than
+    two: a second copy of d takes g3 out of the pair's count): apart."""
+    g1 = {"a": [("r", 100, 900)], "b": [("r", 1000, 1900)], "c": [("r", 2000, 2900)], "d": [("x", 1, 90)],
+          "e": [("x", 200, 300)]}
+    g2 = {"a": [("r", 100, 900)], "b": [("r", 5800, 6000)], "c": [("r", 1000, 1500)]}
+    g3 = {"a": [("q", 1, 300)], "b": [("q", 400, 700)], "c": [("s", 1, 300)], "d": [("t", 1, 90), ("u", 1, 90)],
+          "e": [("t", 100, 300)]}
+    assert colocated_sets([g1, g2, g3], "abcde") == (("a", "b"), ("c",), ("d",), ("e",))
+    assert colocated_sets([g1, g2, g3], "abcde", max_gap=4000) == (("a",), ("b",), ("c",), ("d",), ("e",))
+    assert colocated_sets([g1, g2, g3], "abcde", min_fraction=0.6) == (("a", "b", "c"), ("d",), ("e",))
+    assert colocated_sets([], "ab") == (("a",), ("b",))
+
+
+def test_ubiquitous_markers_follow_checkm_rule():
+    genomes = [{"a": [("r", 1, 9)], "b": [("r", 1, 9)]}, {"a": [("r", 1, 9)], "b": [("r", 1, 9), ("s", 1, 9)]},
+               {"a": [("r", 1, 9)]}]
+    assert ubiquitous_markers(genomes, "abc") == ("a",)  # b: twice in one genome, absent in another
+    assert ubiquitous_markers(genomes, "abc", min_fraction=0.3) == ("a", "b")
+    assert ubiquitous_markers([], "ab") == ("a", "b")
+
+
+def test_shipped_sets_cover_most_markers_and_group_the_ribosomal_operon(tmp_path):
+    sets = read_marker_sets(marker_sets_path())
+    for domain, at_least in (("bacteria", 85), ("archaea", 30)):
+        flat = [m for s in sets[domain] for m in s]
+        assert len(flat) == len(set(flat)) >= at_least and set(flat) <= set(domain_markers(domain))
+    # the S10-spc-alpha ribosomal protein operon is one bacterial set
+    (operon,) = [s for s in sets["bacteria"] if "bac:Ribosomal_L4" in s]
+    assert {"bac:Ribosomal_L5", "bac:Ribosomal_L23", "bac:Ribosomal_S8", "bac:Ribosomal_S13"} <= set(operon)
+    write_marker_sets(sets, tmp_path / "s.tsv", "a header\nline two")
+    assert read_marker_sets(tmp_path / "s.tsv") == sets
+    (tmp_path / "bad.tsv").write_text("domain\tset\tmarkers\nbacteria\t1\tbac:GrpE,Ribosomal_L1\n"
+                                      "archaea\t1\tRibosomal_L1\n")
+    with pytest.raises(ValueError, match="hold markers of no bacteria set"):
+        read_marker_sets(tmp_path / "bad.tsv")
+
+
+def test_collocated_sets_read_an_operon_fragment_as_one_set():
+    """A bin holding only the ribosomal operon (~20 markers): ~19 % of the 107 markers in the
+    plain form, one set of the bacterial sets with collocated sets."""
+    sets = marker_sets()["bacteria"]
+    (operon,) = [s for s in sets if "bac:Ribosomal_L4" in s]
+    bac = {m[4:]: 1 for m in operon}
+    assert len(operon) >= 15 and estimate(bac, marker_names())[0] == pytest.approx(100 * len(operon) / 107)
+    assert domain_estimate(bac, {}).completeness == pytest.approx(1 / len(sets))
 
 
 @pytest.mark.slow

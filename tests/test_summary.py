@@ -41,8 +41,9 @@ def run(tmp_path):
     write_table([{"bin": "b1", "completeness": 95.0, "contamination": 1.0, "domain": "bacteria", **rna},
                  {"bin": "b2", "completeness": 60.0, "contamination": 2.0, "domain": "archaea", **rna}],
                 ["bin", "completeness", "contamination", "domain", *rna], tmp_path / "qc.tsv")
-    write_table([{"bin": "b2", "checkm2_completeness": 30.0, "checkm2_contamination": 0.5}],
-                ["bin", "checkm2_completeness", "checkm2_contamination"], tmp_path / "checkm2.tsv")
+    write_table([{"bin": "b2", "checkm2_completeness": 30.0, "checkm2_contamination": 0.5,
+                  "checkm2_model": "Gradient Boost (General Model)"}],
+                ["bin", "checkm2_completeness", "checkm2_contamination", "checkm2_model"], tmp_path / "checkm2.tsv")
     return tmp_path
 
 
@@ -58,8 +59,12 @@ def test_summary_rows(run):
     assert (b1["mimag_tier"], b1["cc_tier"], b1["builtin_domain"], b1["rrna_23s"], b1["n_trna_types"]) == (
         "high", "high", "bacteria", 2, 19)
     assert b1["checkm2_completeness"] is None
-    # CheckM2 numbers win where present
+    # CheckM2 numbers win where present; the built-in ones stay beside them
     assert (b2["qc_source"], b2["completeness"], b2["builtin_completeness"], b2["quality"]) == ("checkm2", 30.0, 60.0, "low")
+    assert (b2["checkm2_model"], b1["checkm2_model"]) == ("Gradient Boost (General Model)", None)
+    assert (b2["cc_tier"], b2["builtin_domain"], b2["rrna_23s"]) == ("low", "archaea", 2)
+    at = {c: i for i, c in enumerate(cols)}
+    assert at["builtin_completeness"] < at["checkm2_completeness"] < at["checkm2_model"] < at["qc_source"] < at["cc_tier"]
 
 
 def test_write_summary_and_console(run):

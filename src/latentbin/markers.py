@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pyhmmer
@@ -103,12 +103,15 @@ def marker_names() -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Protein:
-    """One predicted protein: ``gene_id`` = ``<contig>_<index>``, index 1-based along the contig."""
+    """One predicted protein: ``gene_id`` = ``<contig>_<index>``, index 1-based along the contig;
+    ``begin``/``end``: the gene's span on the contig (1-based, inclusive; 0 when unknown)."""
 
     gene_id: str
     contig: str
     index: int
     sequence: str
+    begin: int = 0
+    end: int = 0
 
 
 @dataclass(slots=True)
@@ -156,7 +159,7 @@ def _translate(records: Sequence[tuple[str, bytes]], finder: pyrodigal.GeneFinde
         for i, gene in enumerate(finder.find_genes(seq), 1):
             calls.coding_bases += gene.end - gene.begin + 1
             protein = gene.translate(include_stop=False)
-            calls.proteins.append(Protein(f"{contig}_{i}", contig, i, protein))
+            calls.proteins.append(Protein(f"{contig}_{i}", contig, i, protein, gene.begin, gene.end))
     return calls
 
 
@@ -268,11 +271,35 @@ DOMAIN_MIN_MARKERS = 5
 #: ... and its bacterial completeness is below this fraction of its archaeal completeness
 #: (complete bacteria: ~1.0; complete archaea: 0.3-0.4 on the dev genomes).
 DOMAIN_RATIO = 0.6
+DOMAINS = ("bacteria", "archaea")
+#: Prefix of bacterial-file markers in the joint marker key space (universal markers: bare name).
+BAC_PREFIX = "bac:"
+#: Collocated marker sets (CheckM, Parks et al. 2015): two markers are collocated in a
+#: reference genome when both are single-copy there and their genes lie on one replicon
+#: at most this many bp apart ...
+COLOCATION_BP = 5_000
+#: ... and they are put in one set (single linkage) when collocated in at least this
+#: fraction of the reference genomes that carry both once ...
+COLOCATION_FRACTION = 0.95
+#: ... and at least this many such genomes.
+COLOCATION_MIN_GENOMES = 2
+#: A marker is in its domain's sets only when present, and single-copy, in at least this
+#: fraction of the domain's reference genomes (CheckM's 97 % ubiquity and single-copy rule).
+MARKER_UBIQUITY = 0.97
+#: Marker sets of one domain: a partition of its ubiquitous markers (joint keys).
+MarkerSets = tuple[tuple[str, ...], ...]
+#: Gene spans of one genome's marker copies: {marker key: [(replicon, begin, end)]} (1-based bp).
+MarkerPositions = dict[str, list[tuple[str, int, int]]]
 
 
 def universal_hmm_path() -> Path:
     """Path of the shipped universal (bacteria + archaea) Pfam profiles."""
     return Path(str(resources.files("latentbin").joinpath("data").joinpath("universal.hmm")))
+
+
+def marker_sets_path() -> Path:
+    """Path of the shipped collocated marker sets (``tools/qc_marker_sets.py`` writes it)."""
+    return Path(str(resources.files("latentbin").joinpath("data").joinpath("marker_sets.tsv")))
 
 
 def _thread_universal_hmms() -> list[pyhmmer.plan7.HMM]:
@@ -294,15 +321,131 @@ def universal_marker_names() -> tuple[str, ...]:
 def archaeal_marker_names() -> tuple[str, ...]:
     """The archaeal set: universal Pfam markers (less ``NOT_ARCHAEAL``) + ``ARCHAEAL_FROM_BACTERIAL``."""
     return tuple(sorted([m for m in universal_marker_names() if m not in NOT_ARCHAEAL])
-                 + [f"bac:{m}" for m in ARCHAEAL_FROM_BACTERIAL])
+                 + [f"{BAC_PREFIX}{m}" for m in ARCHAEAL_FROM_BACTERIAL])
+
+
+def domain_markers(domain: str) -> tuple[str, ...]:
+    """Joint keys of a domain's markers: 107 ``bac:<name>`` or the 45 archaeal ones."""
+    if domain == "bacteria":
+        return tuple(f"{BAC_PREFIX}{m}" for m in marker_names())
+    if domain == "archaea":
+        return archaeal_marker_names()
+    raise ValueError(f"bug: domain {domain!r}")
+
+
+def joint_counts(bac: Mapping[str, int], uni: Mapping[str, int]) -> dict[str, int]:
+    """One copy-count dict over both files: bacterial markers as ``bac:<name>``, universal bare."""
+    return {**{f"{BAC_PREFIX}{m}": n for m, n in bac.items()}, **uni}
+
+
+def colocated_sets(genomes: Iterable[MarkerPositions], markers: Sequence[str], max_gap: int = COLOCATION_BP,
+                   min_fraction: float = COLOCATION_FRACTION,
+                   min_genomes: int = COLOCATION_MIN_GENOMES) -> MarkerSets:
+    """Partition ``markers`` into collocated sets from reference genomes (CheckM's rule).
+
+    A pair is linked when, among the genomes that carry both as single copies, at least
+    ``min_genomes`` do and at least ``min_fraction`` of them have the two genes on one
+    replicon within ``max_gap`` bp (gap between the genes); sets are the connected
+    components (single linkage). Unlinked markers are sets of one. Sets are sorted.
+    """
+    wanted = set(markers)
+    both: dict[tuple[str, str], int] = defaultdict(int)
+    near: dict[tuple[str, str], int] = defaultdict(int)
+    for positions in genomes:
+        single = sorted((m, spans[0]) for m, spans in positions.items() if m in wanted and len(spans) == 1)
+        for i, (a, (ra, ba, ea)) in enumerate(single):
+            for b, (rb, bb, eb) in single[i + 1:]:
+                both[a, b] += 1
+                near[a, b] += ra == rb and max(ba, bb) - min(ea, eb) <= max_gap
+    parent = {m: m for m in wanted}
+
+    def root(m: str) -> str:
+        while parent[m] != m:
+            m = parent[m]
+        return m
+
+    for pair, n in both.items():
+        if n >= min_genomes and near[pair] >= min_fraction * n:
+            parent[root(pair[0])] = root(pair[1])
+    groups: dict[str, list[str]] = defaultdict(list)
+    for m in wanted:
+        groups[root(m)].append(m)
+    return tuple(sorted(tuple(sorted(g)) for g in groups.values()))
+
+
+def ubiquitous_markers(genomes: Sequence[MarkerPositions], markers: Sequence[str],
+                       min_fraction: float = MARKER_UBIQUITY) -> tuple[str, ...]:
+    """The ``markers`` present in, and single-copy in, >= ``min_fraction`` of ``genomes``
+    (all of them when there are no genomes)."""
+    need = min_fraction * len(genomes)
+    return tuple(m for m in markers if sum(len(g.get(m, ())) == 1 for g in genomes) >= need)
+
+
+def domain_sets(genomes: Sequence[MarkerPositions], domain: str) -> MarkerSets:
+    """A domain's collocated sets from its reference genomes: its ubiquitous single-copy
+    markers (:func:`ubiquitous_markers`) grouped by :func:`colocated_sets`."""
+    return colocated_sets(genomes, ubiquitous_markers(genomes, domain_markers(domain)))
+
+
+def read_marker_sets(path: str | os.PathLike) -> dict[str, MarkerSets]:
+    """``{domain: sets}`` from a marker-sets TSV (``domain<TAB>set<TAB>comma-separated markers``);
+    each domain's sets must be disjoint, non-empty and hold only that domain's markers."""
+    sets: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    with open(path) as fh:
+        for line in fh:
+            if line.startswith("#") or line.startswith("domain\t") or not line.strip():
+                continue
+            domain, _, members = line.rstrip("\n").split("\t")
+            sets[domain].append(tuple(members.split(",")))
+    for domain in DOMAINS:
+        flat = [m for s in sets.get(domain, ()) for m in s]
+        if not flat or len(set(flat)) != len(flat) or not set(flat) <= set(domain_markers(domain)):
+            raise ValueError(f"{path}: the {domain} marker sets are empty, overlap or hold markers of no {domain} set")
+    return {d: tuple(sets[d]) for d in DOMAINS}
+
+
+@lru_cache(maxsize=1)
+def marker_sets() -> dict[str, MarkerSets]:
+    """The shipped collocated marker sets, per domain."""
+    return read_marker_sets(marker_sets_path())
+
+
+def write_marker_sets(sets: Mapping[str, MarkerSets], path: str | os.PathLike, header: str = "") -> None:
+    """Write ``{domain: sets}`` as the TSV :func:`read_marker_sets` reads (atomically)."""
+    from ._io import atomic_text
+
+    with atomic_text(path) as fh:
+        for line in header.splitlines():
+            fh.write(f"# {line}\n")
+        fh.write("domain\tset\tmarkers\n")
+        for domain in DOMAINS:
+            for i, s in enumerate(sets[domain], 1):
+                fh.write(f"{domain}\t{i}\t{','.join(s)}\n")
+
+
+def set_estimate(counts: Mapping[str, int], sets: MarkerSets) -> tuple[float, float]:
+    """(completeness, contamination) as fractions over collocated sets (CheckM's form):
+    completeness = mean over sets of the share of its markers present; contamination =
+    mean over sets of its extra copies (copies - 1 of each present marker) / set size.
+
+    >>> set_estimate({"a": 1, "b": 2}, (("a", "b"), ("c",)))
+    (0.5, 0.25)
+    """
+    comp = cont = 0.0
+    for s in sets:
+        copies = [counts.get(m, 0) for m in s]
+        comp += sum(c > 0 for c in copies) / len(s)
+        cont += sum(max(c - 1, 0) for c in copies) / len(s)
+    return comp / len(sets), cont / len(sets)
 
 
 @dataclass(frozen=True, slots=True)
 class DomainEstimate:
-    """Completeness/contamination (fractions) from each set and the set the bin is read with.
+    """Completeness/contamination (fractions, collocated-set form) from each domain's set and
+    the set the bin is read with.
 
     ``domain``: ``bacteria`` or ``archaea``; ``completeness``/``contamination``/``n_*``
-    are those of the chosen set."""
+    are those of the chosen set (``n_sets``: its collocated sets)."""
 
     domain: str
     completeness: float
@@ -310,6 +453,7 @@ class DomainEstimate:
     n_markers: int
     n_found: int
     n_multi: int
+    n_sets: int
     bac_completeness: float
     bac_contamination: float
     arc_completeness: float
@@ -318,35 +462,59 @@ class DomainEstimate:
 
 def archaeal_counts(bac: dict[str, int], uni: dict[str, int]) -> np.ndarray:
     """Copies of each archaeal-set marker (order of :func:`archaeal_marker_names`)."""
-    out = []
-    for m in archaeal_marker_names():
-        out.append(bac.get(m[4:], 0) if m.startswith("bac:") else uni.get(m, 0))
-    return np.array(out, dtype=np.int64)
+    counts = joint_counts(bac, uni)
+    return np.array([counts.get(m, 0) for m in archaeal_marker_names()], dtype=np.int64)
 
 
-def domain_estimate(bac: dict[str, int], uni: dict[str, int]) -> DomainEstimate:
-    """Read a bin with the bacterial (107) or the archaeal (45) set, from its markers.
-
-    Archaeal when at least ``DOMAIN_MIN_MARKERS`` archaeal-set markers are present and
-    bacterial completeness < ``DOMAIN_RATIO`` x archaeal completeness: archaea (and no
-    bacterium) lack most bacteria-only markers while carrying the universal ones.
-    """
+def choose_domain(bac: Mapping[str, int], uni: Mapping[str, int]) -> str:
+    """``archaea`` when at least ``DOMAIN_MIN_MARKERS`` archaeal-set markers are present and
+    the plain bacterial marker fraction < ``DOMAIN_RATIO`` x the archaeal one, else
+    ``bacteria``: archaea (and no bacterium) lack most bacteria-only markers while carrying
+    the universal ones."""
     b = np.array([bac.get(m, 0) for m in marker_names()], dtype=np.int64)
-    a = archaeal_counts(bac, uni)
-    bc, bx = quality(b)
-    ac, ax = quality(a)
-    archaeal = int((a > 0).sum()) >= DOMAIN_MIN_MARKERS and bc < DOMAIN_RATIO * ac
-    chosen = a if archaeal else b
-    comp, cont = (ac, ax) if archaeal else (bc, bx)
-    return DomainEstimate("archaea" if archaeal else "bacteria", comp, cont, len(chosen),
-                          int((chosen > 0).sum()), int((chosen > 1).sum()), bc, bx, ac, ax)
+    a = archaeal_counts(dict(bac), dict(uni))
+    archaeal = int((a > 0).sum()) >= DOMAIN_MIN_MARKERS and quality(b)[0] < DOMAIN_RATIO * quality(a)[0]
+    return "archaea" if archaeal else "bacteria"
+
+
+def domain_estimate(bac: dict[str, int], uni: dict[str, int],
+                    sets: Mapping[str, MarkerSets] | None = None) -> DomainEstimate:
+    """Read a bin with the bacterial or the archaeal set (:func:`choose_domain`), the
+    estimates over that domain's collocated ``sets`` (the shipped ones when None);
+    ``n_markers`` etc. count the markers in those sets."""
+    sets = marker_sets() if sets is None else sets
+    domain = choose_domain(bac, uni)
+    counts = joint_counts(bac, uni)
+    bc, bx = set_estimate(counts, sets["bacteria"])
+    ac, ax = set_estimate(counts, sets["archaea"])
+    chosen = np.array([counts.get(m, 0) for s in sets[domain] for m in s], dtype=np.int64)
+    comp, cont = (ac, ax) if domain == "archaea" else (bc, bx)
+    return DomainEstimate(domain, comp, cont, len(chosen), int((chosen > 0).sum()), int((chosen > 1).sum()),
+                          len(sets[domain]), bc, bx, ac, ax)
 
 
 def search_qc_markers(proteins: Sequence[Protein], min_coverage: float = 0.4) -> tuple[dict[str, int], dict[str, int]]:
     """Marker copies of a bin's proteins: (bacterial 107-set counts, universal-set counts)."""
-    bac = count_markers(search_markers(proteins, min_coverage=min_coverage))
-    uni = count_markers(search_markers(proteins, min_coverage=min_coverage, hmms=_thread_universal_hmms()))
-    return bac, uni
+    bac, uni = qc_marker_hits(proteins, min_coverage)
+    return count_markers(bac), count_markers(uni)
+
+
+def qc_marker_hits(proteins: Sequence[Protein], min_coverage: float = 0.4) -> tuple[list[MarkerHit], list[MarkerHit]]:
+    """Marker hits of a bin's proteins against the bacterial file and the universal file."""
+    return (search_markers(proteins, min_coverage=min_coverage),
+            search_markers(proteins, min_coverage=min_coverage, hmms=_thread_universal_hmms()))
+
+
+def marker_positions(proteins: Sequence[Protein], min_coverage: float = 0.4) -> MarkerPositions:
+    """Gene spans of every marker copy (both files, joint keys) among ``proteins``."""
+    by_id = {p.gene_id: p for p in proteins}
+    bac, uni = qc_marker_hits(proteins, min_coverage)
+    out: MarkerPositions = defaultdict(list)
+    for prefix, hits in ((BAC_PREFIX, bac), ("", uni)):
+        for h in hits:
+            p = by_id[h.gene_id]
+            out[prefix + h.marker].append((p.contig, p.begin, p.end))
+    return dict(out)
 
 
 # ----------------------------------------------------------------- markers on every contig

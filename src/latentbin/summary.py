@@ -3,9 +3,10 @@
 Columns (all documented in docs/outputs.md, "summary.tsv columns"): bin, size_bp,
 n_contigs, n50, gc (fraction), ``depth_<sample>`` (mean depth of the bin per sample,
 weighted by contig length), builtin_completeness/builtin_contamination and
-builtin_domain (built-in QC, percent), checkm2_completeness/checkm2_contamination (empty
-without CheckM2), completeness/contamination/qc_source (CheckM2's numbers when it scored
-the bin, else the built-in ones), rrna_5s/rrna_16s/rrna_23s/n_trna/n_trna_types (built-in
+builtin_domain (built-in QC, percent), checkm2_completeness/checkm2_contamination/
+checkm2_model (empty without CheckM2), completeness/contamination/qc_source (CheckM2's
+numbers when it scored the bin, else the built-in ones; qc_source names which, and the
+tiers are computed from these), rrna_5s/rrna_16s/rrna_23s/n_trna/n_trna_types (built-in
 QC), mimag_tier (MIMAG: completeness/contamination plus rRNA and tRNA genes), cc_tier
 (completeness and contamination only) and quality (= mimag_tier, kept for older readers).
 
@@ -99,6 +100,7 @@ def summarize(bins_dir: str | os.PathLike, clusters: str | os.PathLike | None, d
         row["builtin_contamination"] = b.get("contamination")
         row["checkm2_completeness"] = c.get("checkm2_completeness")
         row["checkm2_contamination"] = c.get("checkm2_contamination")
+        row["checkm2_model"] = c.get("checkm2_model") if isinstance(c.get("checkm2_model"), str) else None
         use_cm2 = row["checkm2_completeness"] is not None and row["checkm2_contamination"] is not None
         row["qc_source"] = "checkm2" if use_cm2 else ("builtin" if b else "none")
         row["completeness"] = row["checkm2_completeness"] if use_cm2 else row["builtin_completeness"]
@@ -114,7 +116,7 @@ def summarize(bins_dir: str | os.PathLike, clusters: str | os.PathLike | None, d
         rows.append(row)
     columns = (["bin", "size_bp", "n_contigs", "n50", "gc"] + [f"depth_{s}" for s in samples]
                + ["builtin_completeness", "builtin_contamination", "builtin_domain", "checkm2_completeness",
-                  "checkm2_contamination", "completeness", "contamination", "qc_source",
+                  "checkm2_contamination", "checkm2_model", "completeness", "contamination", "qc_source",
                   "rrna_5s", "rrna_16s", "rrna_23s", "n_trna", "n_trna_types", "mimag_tier", "cc_tier", "quality"])
     return rows, columns
 
