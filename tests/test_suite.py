@@ -139,3 +139,28 @@ def test_rescore_adds_chimeric_bins_from_the_stored_binning(tmp_path):
     assert r.returncode == 0, r.stderr
     cell = json.loads((cell_dir / "cell.json").read_text())
     assert cell["chimeric"] == 1 and cell["MQ"] == 1 and cell["bins_path"].endswith("clusters.tsv")
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_suite_runner_smoke_end_to_end(tmp_path):
+    """build.py --smoke, then run.py with latentbin and MetaBAT2: mapping, both binners,
+    scoring and the table, as the full suite runs them (keeps the suite from rotting)."""
+    import json
+    import shutil
+
+    if shutil.which("metabat2") is None or shutil.which("minimap2") is None:
+        pytest.skip("metabat2/minimap2 not installed (apt-get install metabat minimap2 samtools)")
+    _smoke(tmp_path / "data")
+    out = tmp_path / "suite.md"
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--data", str(tmp_path / "data"),
+                        "--datasets", "smoke", "--tools", "latentbin,metabat2", "--seeds", "1", "--threads", "2",
+                        "--min-bin-bp", "50000", "--nice", "0", "--work", str(tmp_path / "work"), "--out", str(out)],
+                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+    assert r.returncode == 0, r.stderr[-2000:]
+    for sub in ("latentbin/seed1", "metabat2"):
+        cell = json.loads((tmp_path / "work" / "smoke" / sub / "cell.json").read_text())
+        assert not cell["error"], cell["error"]
+        assert cell["binned_mbp"] > 0.1 and cell["bins"] >= 1 and cell["chimeric"] is not None
+    md = out.read_text()
+    assert "## smoke" in md and "| latentbin | " in md and "| MetaBAT2 | " in md
