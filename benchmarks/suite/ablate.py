@@ -54,7 +54,7 @@ def _inputs(work: Path) -> tuple[Path, list[Path], list[str]]:
 
 
 def run_variant(work: Path, variant: str, flags: list[str], seed: int, threads: int, nice: int,
-                recompute: tuple[str, ...] = ()) -> peers.Run:
+                min_contig: int, recompute: tuple[str, ...] = ()) -> peers.Run:
     """One variant's ``latentbin run`` from a copy of the default run; the stages of
     ``recompute`` (e.g. ``depth`` for a depth option) may rerun, no other of REUSED may."""
     base = work / "latentbin" / f"seed{seed}" / "run"
@@ -73,7 +73,8 @@ def run_variant(work: Path, variant: str, flags: list[str], seed: int, threads: 
                 shutil.copy2(record, out / "run" / ".latentbin" / record.name)
     contigs, bams, samples = _inputs(work)
     cmd = ["latentbin", "run", "--contigs", str(contigs), "--bam", *map(str, bams), "--samples", *samples,
-           "--outdir", str(out / "run"), "--seed", str(seed), "--threads", str(threads), "--until", "bins", *flags]
+           "--outdir", str(out / "run"), "--seed", str(seed), "--threads", str(threads), "--until", "bins",
+           "--min-length", str(min_contig), *flags]
     m = run_timed(cmd, f"latentbin {variant} seed {seed}", out / "latentbin.log", nice=nice)
     run = peers.Run("latentbin", [m])
     if not m.ok:
@@ -168,7 +169,7 @@ def main(argv=None) -> int:
                         print(f"[ablate] {ds}: no default run for seed {seed}; run benchmarks/suite/run.py first")
                         continue
                     print(f"[ablate] {ds}: {name} seed {seed} ...", flush=True)
-                    run = run_variant(work, name, flags, seed, a.threads, a.nice, tuple(a.recompute))
+                    run = run_variant(work, name, flags, seed, a.threads, a.nice, info["min_contig"], tuple(a.recompute))
                     cell = suite.cell_from(run, gold, info["min_contig"], a.min_bin_bp, info["bp"], scorer)
                     cache.write_text(json.dumps(cell, indent=1, default=str))
                     print(f"[ablate] {ds}: {name} seed {seed}: NC={cell.get('NC')} MQ={cell.get('MQ')} "

@@ -93,14 +93,15 @@ def latentbin_clusters(outdir: Path) -> Path | None:
 
 
 def run_latentbin(contigs: Path, bams: list[Path], samples: list[str], out: Path, seed: int, threads: int,
-                  nice: int, timeout: int | None) -> peers.Run:
+                  nice: int, timeout: int | None, min_contig: int) -> peers.Run:
     if out.exists():
         import shutil
 
         shutil.rmtree(out)
     out.mkdir(parents=True)
     cmd = ["latentbin", "run", "--contigs", str(contigs), "--bam", *map(str, bams), "--samples", *samples,
-           "--outdir", str(out / "run"), "--seed", str(seed), "--threads", str(threads), "--until", "bins"]
+           "--outdir", str(out / "run"), "--seed", str(seed), "--threads", str(threads), "--until", "bins",
+           "--min-length", str(min_contig)]  # the contigs every tool gets (latentbin's own default is 2000)
     if timeout:
         cmd = ["timeout", str(timeout), *cmd]
     m = run_timed(cmd, f"latentbin seed {seed}", out / "latentbin.log", nice=nice)
@@ -197,7 +198,7 @@ def run_dataset(name: str, a, scorer) -> None:
                 continue
             print(f"[suite] {name}: {sub} ...", flush=True)
             if tool == "latentbin":
-                run = run_latentbin(contigs, bams, samples, work / sub, seed, a.threads, a.nice, a.timeout)
+                run = run_latentbin(contigs, bams, samples, work / sub, seed, a.threads, a.nice, a.timeout, min_contig)
             else:
                 run = peers.PEERS[tool](contigs, bams, work / sub, a.threads, venvs, seed=1,
                                         min_contig=min_contig, min_bin=a.min_bin_bp, timeout=a.timeout, nice=a.nice)
