@@ -27,6 +27,22 @@ def test_prepare_normalisation():
     assert w.mean() == pytest.approx(1, rel=1e-5) and w.min() > 0
 
 
+def test_contig_weights_option():
+    depth, tnf, lengths = data()
+    x, w = prepare(depth, tnf, lengths)  # log_length: longer contigs weigh more, mean 1
+    order = np.argsort(lengths)
+    assert np.all(np.diff(w[order, 0]) >= 0) and w[order[-1], 0] > w[order[0], 0]
+    x_none, w_none = prepare(depth, tnf, lengths, "none")
+    np.testing.assert_array_equal(x_none, x)
+    assert w_none.shape == w.shape and np.all(w_none == 1)
+    vae = options(SMALL).vae
+    none = options({"vae": {**SMALL["vae"], "contig_weights": "none"}}).vae
+    assert vae.contig_weights == "log_length" and none.contig_weights == "none"
+    m1, _ = train_vae(depth, tnf, lengths, vae, 1, device="cpu")
+    m2, _ = train_vae(depth, tnf, lengths, none, 1, device="cpu")
+    assert not np.array_equal(encode_latent(m1, depth, tnf, lengths), encode_latent(m2, depth, tnf, lengths))
+
+
 def test_training_is_deterministic_on_cpu(tmp_path):
     depth, tnf, lengths = data()
     vae = options(SMALL).vae

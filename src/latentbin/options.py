@@ -61,6 +61,7 @@ class VAEOptions:
     capacity: float
     mse_ratio: float
     variance: str
+    contig_weights: str
     importance_samples: int
     bound: str
     mask_rate: float

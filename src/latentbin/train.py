@@ -91,12 +91,14 @@ def _column_mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.sqrt(sq / n)
 
 
-def prepare(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def prepare(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray,
+            contig_weights: str = "log_length") -> tuple[np.ndarray, np.ndarray]:
     """Model input ``(n, s+104) float32`` and per-contig loss weights ``(n, 1) float32``.
 
     Vamb 5's normalisation: each sample's depths scaled to sum 1e6; per contig, depths
     made relative (sum 1); log total abundance (clipped at 1e-3) and TNF z-scored;
-    weights log(length) - 5, floored at 2, scaled to mean 1.
+    weights log(length) - 5, floored at 2, scaled to mean 1 (``contig_weights``
+    ``log_length``; ``none``: all 1).
 
     Arithmetic is float64 as before, but in blocks of :data:`PREPARE_ROWS` rows written
     into the float32 output: peak memory is the output plus O(block), not several
@@ -123,6 +125,10 @@ def prepare(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray) -> tuple[np
         x[i : i + PREPARE_ROWS, s : s + 103] = (tnf[i : i + PREPARE_ROWS].astype(np.float64) - t_mean) / t_std
         log_total[i : i + PREPARE_ROWS] = np.log(np.clip(total, 1e-3, None))
     x[:, -1] = zscore(log_total)
+    if contig_weights == "none":
+        return x, np.ones((n, 1), dtype=np.float32)
+    if contig_weights != "log_length":
+        raise ValueError(f"bug: contig_weights {contig_weights!r}")
     w = np.maximum(np.log(np.asarray(lengths, dtype=np.float64)) - 5.0, 2.0)
     w = (w * (n / w.sum())).astype(np.float32)[:, None]
     return x, w
@@ -286,7 +292,7 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEO
     mode, per-epoch history).
     """
     dev = pick_device(device or vae.device)
-    x_np, w_np = prepare(depth, tnf, lengths)
+    x_np, w_np = prepare(depth, tnf, lengths, vae.contig_weights)
     n = len(x_np)
     base = batch_size_for(n, vae.batch_size)
     key = run_key(x_np, vae, seed)
