@@ -129,7 +129,7 @@ def test_prepare_equals_float64_reference():
 
 
 @pytest.mark.parametrize("over", [{"bound": "iwae", "importance_samples": 3}, {"bound": "iwae"}, {"mask_rate": 0.3},
-                                  {"precision": "bf16"}, {"precision": "tf32"}])
+                                  {"contrastive": 0.1}, {"precision": "bf16"}, {"precision": "tf32"}])
 def test_training_options_run_and_are_deterministic(over):
     depth, tnf, lengths = data()
     vae = options({"vae": {**SMALL["vae"], **over}}).vae
@@ -284,3 +284,73 @@ def test_planted_clusters_are_recovered_end_to_end():
     model, _ = train_vae(depth, tnf, lengths, vae, 1, device="cpu", threads=2)
     labels = medoid_clusters(encode_latent(model, depth, tnf, lengths), lengths, 25, 1, device="cpu")
     assert adjusted_rand_score(truth, labels) > 0.95
+
+
+def test_view_inputs_shapes_and_scale():
+    """Contrastive views: reads of half a contig, the relative-depth factor, and a TNF
+    noise that shrinks as 1/sqrt(length), in z-units of each TNF column."""
+    from latentbin.model import TNF_HALF_NOISE
+    from latentbin.train import view_inputs
+
+    depth, tnf, lengths = data()
+    counts, scale, sd = view_inputs(depth, tnf, lengths)
+    assert counts.shape == depth.shape and sd.shape == tnf.shape and scale.shape == (3,)
+    np.testing.assert_allclose(counts, depth * lengths[:, None] / 300, rtol=1e-5)
+    np.testing.assert_allclose(scale, 1e6 / depth.sum(0), rtol=1e-5)
+    np.testing.assert_allclose(sd[:, 0], TNF_HALF_NOISE / np.sqrt(lengths) / tnf[:, 0].std(), rtol=1e-4)
+
+
+def test_contrastive_term_only_in_training_and_pairs_views():
+    """The InfoNCE term is added per contig in training mode only; a model whose two views
+    of a contig agree scores below log(batch) (chance)."""
+    import math
+
+    import torch
+
+    from latentbin.model import VAE, Views, contrastive_loss
+    from latentbin.train import params_from_options, prepare, view_inputs
+
+    depth, tnf, lengths = data(n=64)
+    vae = options(SMALL).vae
+    x, w = (torch.from_numpy(a) for a in prepare(depth, tnf, lengths))
+    counts, scale, sd = (torch.from_numpy(a) for a in view_inputs(depth, tnf, lengths))
+    views = Views(counts=counts * 1000, scale=scale, tnf_sd=sd * 0, weight=1.0, temperature=0.1)
+    torch.manual_seed(0)
+    model = VAE(params_from_options(3, vae)).eval()
+    torch.manual_seed(1)
+    plain = model.loss(x, w, bound="elbo", mask_rate=0.0)[0]
+    torch.manual_seed(1)
+    with_views = model.loss(x, w, bound="elbo", mask_rate=0.0, views=views)[0]
+    assert torch.equal(plain, with_views)  # eval mode: no contrastive term
+    nce = contrastive_loss(model, x, views)  # near-noiseless views of distinct random contigs
+    assert nce.shape == (64,) and float(nce.detach().mean()) < math.log(64)
+    model.train()
+    torch.manual_seed(1)
+    total, terms = model.loss(x, w, bound="elbo", mask_rate=0.0, views=views)
+    assert "nce" in terms and torch.isfinite(total)
+
+
+def test_tnf_half_noise_matches_real_genomes():
+    """TNF_HALF_NOISE / sqrt(L) is the std between the TNF of a random half of a contig
+    and of the whole, within 25 %, on a real genome of ../shared at 2 and 10 kbp."""
+    import gzip
+
+    from latentbin.model import TNF_HALF_NOISE
+    from latentbin.tnf import tnf_of
+    from tests.helpers import SHARED
+
+    genomes = sorted((SHARED / "data" / "genomes").glob("*.fna.gz"))
+    if not genomes:
+        pytest.skip("../shared/data/genomes not present")
+    with gzip.open(genomes[0], "rb") as fh:
+        seq = b"".join(line.strip() for line in fh if not line.startswith(b">"))
+    rng = np.random.default_rng(0)
+    for length in (2000, 10000):
+        diffs = []
+        for _ in range(150):
+            start = int(rng.integers(0, len(seq) - length))
+            window = seq[start : start + length]
+            half = int(rng.integers(0, length // 2))
+            diffs.append(tnf_of([window[half : half + length // 2]])[0] - tnf_of([window])[0])
+        measured = float(np.std(diffs, axis=0).mean())
+        assert measured == pytest.approx(TNF_HALF_NOISE / np.sqrt(length), rel=0.25)

@@ -65,6 +65,8 @@ class VAEOptions:
     importance_samples: int
     bound: str
     mask_rate: float
+    contrastive: float
+    contrastive_temperature: float
     optimizer: str
     learning_rate: float
     device: str

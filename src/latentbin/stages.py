@@ -506,7 +506,8 @@ NO_RERUN = {"vae": ("checkpoint_every",)}
 #: options added after a release, with the value that reproduces the behaviour before
 #: them: a stage record written before the key existed still matches while the key has
 #: this value (upgrading latentbin does not recompute a finished run)
-NEUTRAL = {"depth": {"end_exclusion": 0}, "vae": {"contig_weights": "log_length"},
+NEUTRAL = {"depth": {"end_exclusion": 0}, "vae": {"contig_weights": "log_length", "contrastive": 0.0,
+                                             "contrastive_temperature": 0.1},
            "cluster": {"refine_method": "split_merge", "merge": True, "refine_min_bp": 50000,
                        "split_contamination": 0.1, "split_min_extra": 2, "split_min_gain": 0.02,
                        "merge_distance": 0.25, "merge_max_contamination": 0.1, "merge_min_gain": 0.05,

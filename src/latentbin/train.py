@@ -44,7 +44,7 @@ import torch
 
 from ._io import atomic_path, atomic_text
 from .errors import InputError, Interrupted  # noqa: F401 (Interrupted: raised here, caught by the CLI)
-from .model import VAE, VAEParams
+from .model import TNF_HALF_NOISE, VAE, VIEW_READ_LENGTH, VAEParams, Views
 from .options import VAEOptions
 from .runtime import limit_threads, pick_device, seed_everything
 
@@ -132,6 +132,21 @@ def prepare(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray,
     w = np.maximum(np.log(np.asarray(lengths, dtype=np.float64)) - 5.0, 2.0)
     w = (w * (n / w.sum())).astype(np.float32)[:, None]
     return x, w
+
+
+def view_inputs(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the contrastive views need (``vae.contrastive`` > 0): reads expected on half of
+    each contig ``(n, s) float32`` (depth x length / 2 / :data:`VIEW_READ_LENGTH`), the
+    per-sample factor of :func:`prepare`'s relative depths ``(s,) float32``, and the
+    per-contig TNF noise of half a contig in z-units ``(n, 103) float32``
+    (:data:`TNF_HALF_NOISE` / sqrt(length) / the column's std)."""
+    lengths = np.asarray(lengths, dtype=np.float64)
+    counts = (np.asarray(depth, dtype=np.float64) * (lengths / 2 / VIEW_READ_LENGTH)[:, None]).astype(np.float32)
+    scale = (1e6 / _column_sum(_row_blocks(np.asarray(depth)), depth.shape[1])).astype(np.float32)
+    _, t_std = _column_mean_std(np.asarray(tnf))
+    t_std = np.where(t_std == 0, 1.0, t_std)
+    tnf_sd = ((TNF_HALF_NOISE / np.sqrt(lengths))[:, None] / t_std[None, :]).astype(np.float32)
+    return counts, scale, tnf_sd
 
 
 def batch_size_for(n: int, batch_size: int) -> int:
@@ -304,6 +319,10 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEO
         model = VAE(params_from_options(depth.shape[1], vae)).to(dev)
         resident = data_on_device(x_np.nbytes + w_np.nbytes, dev)
         x, w = torch.from_numpy(x_np), torch.from_numpy(w_np)
+        view_data = None  # contrastive views: (counts, scale, tnf_sd), kept where x is
+        if vae.contrastive > 0:
+            view_data = tuple(torch.from_numpy(a).to(dev if resident else "cpu")
+                              for a in view_inputs(depth, tnf, lengths))
         if resident:
             x, w = x.to(dev), w.to(dev)
         elif dev.type == "cuda":
@@ -360,9 +379,14 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEO
                         raise Interrupted(f"SIGTERM at epoch {epoch + 1}/{vae.epochs}; checkpoint {ckpt}")
                     idx = perm[b * bs : (b + 1) * bs]
                     opt.zero_grad(set_to_none=True)
+                    views = None
+                    if view_data is not None:
+                        views = Views(counts=view_data[0][idx].to(dev), scale=view_data[1].to(dev),
+                                      tnf_sd=view_data[2][idx].to(dev), weight=vae.contrastive,
+                                      temperature=vae.contrastive_temperature)
                     with precision(vae.precision, dev):
                         loss, terms = model.loss(x[idx].to(dev, non_blocking=True), w[idx].to(dev, non_blocking=True),
-                                                 bound=vae.bound, mask_rate=vae.mask_rate)
+                                                 bound=vae.bound, mask_rate=vae.mask_rate, views=views)
                     loss.backward()
                     opt.step()
                     with torch.no_grad():
