@@ -354,3 +354,16 @@ def test_tnf_half_noise_matches_real_genomes():
             diffs.append(tnf_of([window[half : half + length // 2]])[0] - tnf_of([window])[0])
         measured = float(np.std(diffs, axis=0).mean())
         assert measured == pytest.approx(TNF_HALF_NOISE / np.sqrt(length), rel=0.25)
+
+
+def test_null_hidden_and_dropout_follow_vambs_rule():
+    """vae.hidden / vae.dropout null: 2x512 and 0.2 with several samples, 2x256 and 0 with
+    one (Vamb 5's encode.VAE); explicit values are kept."""
+    from latentbin.train import params_from_options
+
+    auto = options({"vae": {"hidden": None, "dropout": None}}).vae
+    one, three = params_from_options(1, auto), params_from_options(3, auto)
+    assert (one.hidden, one.dropout) == ([256, 256], 0.0)
+    assert (three.hidden, three.dropout) == ([512, 512], 0.2)
+    fixed = params_from_options(1, options({"vae": {"hidden": [64], "dropout": 0.1}}).vae)
+    assert (fixed.hidden, fixed.dropout) == ([64], 0.1)

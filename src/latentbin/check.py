@@ -404,9 +404,10 @@ def check_config(cfg: Mapping[str, Any], n_contigs: int | None = None, source: s
     """Config values the schema cannot relate (``cfg`` validated): raise on an
     unusable combination, return warnings for ones that work but may surprise."""
     vae = cfg["vae"]
-    if vae["latent"] >= vae["hidden"][0]:
+    first = vae["hidden"][0] if vae["hidden"] is not None else 256  # null: Vamb's rule, 256 at the least
+    if vae["latent"] >= first:
         raise InputError(f"{source}: key 'vae.latent' ({vae['latent']}) must be smaller than the first hidden layer "
-                         f"vae.hidden[0] ({vae['hidden'][0]}); lower vae.latent or widen vae.hidden")
+                         f"vae.hidden[0] ({first}); lower vae.latent or widen vae.hidden")
     checkm2_db(cfg)
     out = []
     if n_contigs is not None and n_contigs < vae["batch_size"]:

@@ -49,8 +49,8 @@ class DepthOptions:
 @dataclass(frozen=True)
 class VAEOptions:
     latent: int
-    hidden: tuple[int, ...]
-    dropout: float
+    hidden: tuple[int, ...] | None
+    dropout: float | None
     batch_size: int
     batch_steps: tuple[int, ...]
     batch_schedule: str
