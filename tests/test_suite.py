@@ -164,3 +164,43 @@ def test_suite_runner_smoke_end_to_end(tmp_path):
         assert cell["binned_mbp"] > 0.1 and cell["bins"] >= 1 and cell["chimeric"] is not None
     md = out.read_text()
     assert "## smoke" in md and "| latentbin | " in md and "| MetaBAT2 | " in md
+    # one clustering ablation from the default run: training and the input stages reused
+    abl = tmp_path / "ablations.md"
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "ablate.py"), "--data", str(tmp_path / "data"),
+                        "--work", str(tmp_path / "work"), "--datasets", "smoke", "--variant", "recruit=--recruit",
+                        "--min-bin-bp", "50000", "--nice", "0", "--out", str(abl)],
+                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+    assert r.returncode == 0, r.stderr[-2000:]
+    cell = json.loads((tmp_path / "work" / "smoke" / "ablate" / "recruit" / "seed1" / "cell.json").read_text())
+    assert not cell["error"], cell["error"]
+    log = (tmp_path / "work" / "smoke" / "ablate" / "recruit" / "seed1" / "latentbin.log").read_text()
+    assert "train: start" not in log and "depth: start" not in log
+    assert "| smoke | " in abl.read_text()
+
+
+def test_ablation_report_has_a_table_per_standard_group(tmp_path):
+    """ablate.py --standard --report-only: clustering, training and one-sample tables, the
+    baseline column from run.py's cells, not-run cells marked, sums over datasets."""
+    import json
+
+    work = tmp_path / "work"
+    for ds in ("dev", "dev-1s"):
+        for seed in (1, 2, 3):
+            cell = work / ds / "latentbin" / f"seed{seed}" / "cell.json"
+            cell.parent.mkdir(parents=True)
+            cell.write_text(json.dumps({"error": "", "NC": 4 + seed, "MQ": 8, "chimeric": 0, "wall_s": 10.0}))
+        rec = work / ds / "ablate" / "recruit" / "seed1" / "cell.json"
+        rec.parent.mkdir(parents=True)
+        rec.write_text(json.dumps({"error": "", "NC": 9, "MQ": 9, "chimeric": 1, "wall_s": 2.0}))
+    out = tmp_path / "abl.md"
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "ablate.py"), "--report-only", "--standard",
+                        "--datasets", "dev,dev-1s", "--work", str(work), "--out", str(out)],
+                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+    assert r.returncode == 0, r.stderr
+    md = out.read_text()
+    assert "## clustering" in md and "## training" in md and "## one sample" in md
+    clustering = md.split("## clustering")[1].split("## training")[0]
+    assert "| dev | 6.0 [5.0–7.0] / 8.0 [8.0–8.0] / 0.0 [0.0–0.0] | 9 / 9 / 1 | not run |" in clustering
+    assert "**12.0 / 16.0 / 0.0** (2)" in clustering and "**18.0 / 18.0 / 2.0** (2)" in clustering
+    one = md.split("## one sample")[1]
+    assert "| dev-1s |" in one and "| dev |" not in one  # the one-sample group runs on dev-1s only

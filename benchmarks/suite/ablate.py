@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Ablation rows over the suite: latentbin with one option changed, on every dataset.
 
+    python benchmarks/suite/ablate.py --work W --datasets dev,dev-1s --standard
     python benchmarks/suite/ablate.py --work W --datasets dev,dev-1s \\
         --variant 'no-refine=--no-refine' --variant 'fixed-variance=--variance fixed' [--seeds 1]
+
+``--standard`` runs the suite's rows (:data:`STANDARD`: clustering variants over 3 seeds,
+training variants over seed 1, the one-sample network on dev-1s), a table per group.
 
 Needs the default runs of ``benchmarks/suite/run.py`` in the same ``--work`` folder
 (``<work>/<dataset>/latentbin/seed<S>/run``): each variant starts from a copy of that
@@ -96,23 +100,40 @@ def _fmt(values: list[float], nd: int = 0) -> str:
     return f"{statistics.mean(values):.{nd}f} [{min(values):.{nd}f}–{max(values):.{nd}f}]"
 
 
-def table(a, names: list[str]) -> str:
-    lines = ["# Ablations over the suite (issue 16)", "",
-             f"Command: `{a.command}`  ", f"Git commit: `{suite.git_commit()}`  ",
-             f"Seeds {','.join(map(str, a.seeds))}; baseline = the default run of `benchmarks/suite/run.py` "
+#: the suite's ablation rows (``--standard``): group -> (seeds, datasets (None = all
+#: given), {variant: latentbin run flags}); ``{configs}`` is benchmarks/suite/configs
+#: (YAML for options whose value, null, no flag can give)
+STANDARD: dict[str, tuple[str, tuple[str, ...] | None, dict[str, str]]] = {
+    "clustering": ("1,2,3", None, {
+        "recruit": "--recruit", "no-refine": "--no-refine", "kmeans": "--refine-method kmeans",
+        "no-merge": "--no-merge", "ensemble": "--ensemble clusterings"}),
+    "training": ("1", None, {
+        "contrastive-0.01": "--contrastive 0.01", "mask-0.2": "--mask-rate 0.2",
+        "fixed-variance": "--variance fixed", "vamb-alpha": "--config {configs}/vamb_alpha.yaml",
+        "no-contig-weights": "--contig-weights none"}),
+    "one sample": ("1,2,3", ("dev-1s",), {
+        "auto-net": "--config {configs}/auto_net.yaml", "vamb-rule": "--config {configs}/vamb_rule.yaml"}),
+}
+
+
+def table(a, title: str, datasets: list[str], seeds: list[int], variants: list[tuple[str, list[str]]]) -> str:
+    """One markdown table: a row per dataset, a column per variant (default first)."""
+    names = [n for n, _ in variants]
+    lines = [title, "",
+             f"Seeds {','.join(map(str, seeds))}; baseline = the default run of `benchmarks/suite/run.py` "
              "(same seeds). NC / MQ as in suite.md; chim = chimeric bins (>= 200 kbp, largest genome < 90 % of "
-             "the bin's bp).", ""]
-    lines += [f"Note: {n}  " for n in a.note] + ([""] if a.note else [])
+             "the bin's bp). Wall: default = BAMs->bins; a variant = the stages it reran (cluster->bins for a "
+        "clustering variant, train->bins for a training one).", ""]
     cols = ["default"] + names
     lines += ["| dataset | " + " | ".join(f"{c} NC / MQ / chim" for c in cols) + " |",
               "|---|" + "---|" * len(cols)]
-    totals = {c: [0.0, 0.0, 0, 0.0] for c in cols}
-    for ds in a.datasets:
+    totals = {c: [0.0, 0.0, 0, 0.0, 0.0] for c in cols}  # NC, MQ, datasets, chimeric, wall s (sums of means)
+    for ds in datasets:
         work = Path(a.work) / ds
         cells = []
         for c in cols:
             sub = [work / "latentbin" / f"seed{s}" / "cell.json" if c == "default"
-                   else work / "ablate" / c / f"seed{s}" / "cell.json" for s in a.seeds]
+                   else work / "ablate" / c / f"seed{s}" / "cell.json" for s in seeds]
             got = [json.loads(p.read_text()) for p in sub if p.exists()]
             ok = [g for g in got if not g.get("error") and "NC" in g]
             if not ok:
@@ -127,11 +148,56 @@ def table(a, names: list[str]) -> str:
             cells.append(f"{_fmt(nc, 1 if len(nc) > 1 else 0)} / {_fmt(mq, 1 if len(mq) > 1 else 0)}"
                          + (f" / {_fmt(chim, 1 if len(chim) > 1 else 0)}" if len(chim) == len(ok) else ""))
             totals[c][3] += statistics.mean(chim) if len(chim) == len(ok) else 0.0
+            totals[c][4] += statistics.mean(g.get("wall_s") or 0.0 for g in ok)
         lines.append(f"| {ds} | " + " | ".join(cells) + " |")
     lines.append("| **sum (datasets run)** | " + " | ".join(
         f"**{totals[c][0]:.1f} / {totals[c][1]:.1f} / {totals[c][3]:.1f}** ({totals[c][2]})" for c in cols) + " |")
-    lines += ["", "Variants: " + "; ".join(f"`{n}` = `{' '.join(f)}`" for n, f in a.variants), ""]
+    lines.append("| wall s, summed | " + " | ".join(f"{totals[c][4]:.0f}" for c in cols) + " |")
+    lines += ["", "Variants: " + "; ".join(f"`{n}` = `{' '.join(f)}`" for n, f in variants), ""]
     return "\n".join(lines)
+
+
+def run_cells(a, datasets: list[str], seeds: list[int], variants: list[tuple[str, list[str]]], scorer) -> None:
+    """Run every (dataset, variant, seed) cell not cached yet."""
+    for ds in datasets:
+        work = Path(a.work) / ds
+        info = json.loads((work / "dataset_info.json").read_text())
+        gold = Path(a.data) / ds / "gold_standard.tsv"
+        for name, flags in variants:
+            for seed in seeds:
+                cache = work / "ablate" / name / f"seed{seed}" / "cell.json"
+                if cache.exists():
+                    continue
+                if not (work / "latentbin" / f"seed{seed}" / "run").exists():
+                    print(f"[ablate] {ds}: no default run for seed {seed}; run benchmarks/suite/run.py first")
+                    continue
+                print(f"[ablate] {ds}: {name} seed {seed} ...", flush=True)
+                run = run_variant(work, name, flags, seed, a.threads, a.nice, info["min_contig"], tuple(a.recompute))
+                cell = suite.cell_from(run, gold, info["min_contig"], a.min_bin_bp, info["bp"], scorer)
+                cache.write_text(json.dumps(cell, indent=1, default=str))
+                print(f"[ablate] {ds}: {name} seed {seed}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
+                      f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
+
+
+def groups(a) -> list[tuple[str, list[str], list[int], list[tuple[str, list[str]]]]]:
+    """(title, datasets, seeds, variants) of each table to write: the ``--standard`` groups,
+    or one table of the ``--variant`` flags."""
+    if not a.standard:
+        return [("## variants", a.datasets, [int(s) for s in a.seeds.split(",")],
+                 [(v.split("=", 1)[0], shlex.split(v.split("=", 1)[1])) for v in a.variant])]
+    out = []
+    for title, (seeds, only, variants) in STANDARD.items():
+        datasets = [d for d in a.datasets if only is None or d in only]
+        if datasets:
+            out.append((f"## {title}", datasets, [int(s) for s in seeds.split(",")],
+                        [(n, shlex.split(f.format(configs=HERE / "configs"))) for n, f in variants.items()]))
+    return out
+
+
+def report(a, tables: list) -> str:
+    head = ["# Ablations over the suite (issue 16)", "", f"Command: `{a.command}`  ",
+            f"Git commit: `{suite.git_commit()}`  "] + [f"Note: {n}  " for n in a.note] + [""]
+    return "\n".join(head + [table(a, *t) for t in tables])
 
 
 def main(argv=None) -> int:
@@ -140,7 +206,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=str(HERE / "data"), help="where build.py put the datasets (gold standards)")
     ap.add_argument("--datasets", required=True, help="comma list")
     ap.add_argument("--variant", action="append", default=[], help="NAME=latentbin run flags (repeatable)")
-    ap.add_argument("--seeds", default="1")
+    ap.add_argument("--standard", action="store_true", help="the suite's ablation rows (STANDARD), a table per group")
+    ap.add_argument("--seeds", default="1", help="with --variant")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--nice", type=int, default=15)
     ap.add_argument("--min-bin-bp", type=int, default=200000)
@@ -150,32 +217,17 @@ def main(argv=None) -> int:
     ap.add_argument("--recompute", action="append", default=[], choices=REUSED,
                     help="a stage the variants may recompute (a depth option needs depth; repeatable)")
     a = ap.parse_args(argv)
+    if a.standard == bool(a.variant):
+        ap.error("give --standard or --variant (not both)")
     a.command = "python benchmarks/suite/ablate.py " + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:]))
     a.datasets = [d for d in a.datasets.split(",") if d]
-    a.seeds = [int(s) for s in a.seeds.split(",")]
-    a.variants = [(v.split("=", 1)[0], shlex.split(v.split("=", 1)[1])) for v in a.variant]
+    tables = groups(a)
     scorer = suite.scoring.scorer_module()
     if not a.report_only:
-        for ds in a.datasets:
-            work = Path(a.work) / ds
-            info = json.loads((work / "dataset_info.json").read_text())
-            gold = Path(a.data) / ds / "gold_standard.tsv"
-            for name, flags in a.variants:
-                for seed in a.seeds:
-                    cache = work / "ablate" / name / f"seed{seed}" / "cell.json"
-                    if cache.exists():
-                        continue
-                    if not (work / "latentbin" / f"seed{seed}" / "run").exists():
-                        print(f"[ablate] {ds}: no default run for seed {seed}; run benchmarks/suite/run.py first")
-                        continue
-                    print(f"[ablate] {ds}: {name} seed {seed} ...", flush=True)
-                    run = run_variant(work, name, flags, seed, a.threads, a.nice, info["min_contig"], tuple(a.recompute))
-                    cell = suite.cell_from(run, gold, info["min_contig"], a.min_bin_bp, info["bp"], scorer)
-                    cache.write_text(json.dumps(cell, indent=1, default=str))
-                    print(f"[ablate] {ds}: {name} seed {seed}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
-                          f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
-            suite.write_md(a.out, table(a, [n for n, _ in a.variants]))
-    print(suite.write_md(a.out, table(a, [n for n, _ in a.variants])))
+        for _, datasets, seeds, variants in tables:
+            run_cells(a, datasets, seeds, variants, scorer)
+            suite.write_md(a.out, report(a, tables))
+    print(suite.write_md(a.out, report(a, tables)))
     return 0
 
 
