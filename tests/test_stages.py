@@ -98,7 +98,25 @@ def test_neutral_values_are_the_schema_defaults():
     from latentbin.config import load_config
     from latentbin.stages import NEUTRAL
 
+    # defaults changed after the key was added: the neutral value is the behaviour before
+    # the key existed (recruitment off), so an old record must not match the new default
+    changed = {("cluster", "recruit"), ("cluster", "recruit_quantile")}
     cfg = load_config({})
     for section, keys in NEUTRAL.items():
         for key, value in keys.items():
+            if (section, key) in changed:
+                assert cfg[section][key] != value
+                load_config({section: {key: value}})  # still a valid value
+                continue
             assert cfg[section][key] == value, f"{section}.{key}: neutral {value!r} is not the default"
+
+
+def test_record_before_recruit_does_not_match_the_recruit_default():
+    """A cluster record written before cluster.recruit existed (recruitment off) is reused
+    only while recruitment stays off; with the recruit default it reruns."""
+    from latentbin.stages import records_match
+
+    old = {"options": {"cluster": {"method": "medoid"}}, "inputs": {}}
+    on = {"options": {"cluster": {"method": "medoid", "recruit": True, "recruit_quantile": 0.99}}, "inputs": {}}
+    off = {"options": {"cluster": {"method": "medoid", "recruit": False, "recruit_quantile": 0.95}}, "inputs": {}}
+    assert not records_match(old, on) and records_match(old, off)

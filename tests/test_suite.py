@@ -167,13 +167,13 @@ def test_suite_runner_smoke_end_to_end(tmp_path):
     # one clustering ablation from the default run: training and the input stages reused
     abl = tmp_path / "ablations.md"
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "ablate.py"), "--data", str(tmp_path / "data"),
-                        "--work", str(tmp_path / "work"), "--datasets", "smoke", "--variant", "recruit=--recruit",
+                        "--work", str(tmp_path / "work"), "--datasets", "smoke", "--variant", "no-recruit=--no-recruit",
                         "--min-bin-bp", "50000", "--nice", "0", "--out", str(abl)],
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr[-2000:]
-    cell = json.loads((tmp_path / "work" / "smoke" / "ablate" / "recruit" / "seed1" / "cell.json").read_text())
+    cell = json.loads((tmp_path / "work" / "smoke" / "ablate" / "no-recruit" / "seed1" / "cell.json").read_text())
     assert not cell["error"], cell["error"]
-    log = (tmp_path / "work" / "smoke" / "ablate" / "recruit" / "seed1" / "latentbin.log").read_text()
+    log = (tmp_path / "work" / "smoke" / "ablate" / "no-recruit" / "seed1" / "latentbin.log").read_text()
     assert "train: start" not in log and "depth: start" not in log
     assert "| smoke | " in abl.read_text()
 
@@ -189,7 +189,7 @@ def test_ablation_report_has_a_table_per_standard_group(tmp_path):
             cell = work / ds / "latentbin" / f"seed{seed}" / "cell.json"
             cell.parent.mkdir(parents=True)
             cell.write_text(json.dumps({"error": "", "NC": 4 + seed, "MQ": 8, "chimeric": 0, "wall_s": 10.0}))
-        rec = work / ds / "ablate" / "recruit" / "seed1" / "cell.json"
+        rec = work / ds / "ablate" / "no-recruit" / "seed1" / "cell.json"
         rec.parent.mkdir(parents=True)
         rec.write_text(json.dumps({"error": "", "NC": 9, "MQ": 9, "chimeric": 1, "wall_s": 2.0}))
     out = tmp_path / "abl.md"

@@ -105,9 +105,9 @@ def _fmt(values: list[float], nd: int = 0) -> str:
 #: (YAML for options whose value, null, no flag can give)
 STANDARD: dict[str, tuple[str, tuple[str, ...] | None, dict[str, str]]] = {
     "clustering": ("1,2,3", None, {
-        "recruit": "--recruit", "no-refine": "--no-refine", "kmeans": "--refine-method kmeans",
-        "no-merge": "--no-merge", "ensemble": "--ensemble clusterings"}),
-    "training": ("1", None, {
+        "no-recruit": "--no-recruit", "recruit-q0.95": "--recruit-quantile 0.95", "no-refine": "--no-refine",
+        "kmeans": "--refine-method kmeans", "no-merge": "--no-merge", "ensemble": "--ensemble clusterings"}),
+    "training": ("1", None, {  # mask-0.2 lost on dev-1s over seeds 1-3 (results/suite_ablations.md)
         "contrastive-0.01": "--contrastive 0.01", "mask-0.2": "--mask-rate 0.2",
         "fixed-variance": "--variance fixed", "vamb-alpha": "--config {configs}/vamb_alpha.yaml",
         "no-contig-weights": "--contig-weights none"}),
