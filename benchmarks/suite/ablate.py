@@ -183,7 +183,7 @@ def groups(a) -> list[tuple[str, list[str], list[int], list[tuple[str, list[str]
     """(title, datasets, seeds, variants) of each table to write: the ``--standard`` groups,
     or one table of the ``--variant`` flags."""
     if not a.standard:
-        return [("## variants", a.datasets, [int(s) for s in a.seeds.split(",")],
+        return [(f"## {a.title}", a.datasets, [int(s) for s in a.seeds.split(",")],
                  [(v.split("=", 1)[0], shlex.split(v.split("=", 1)[1])) for v in a.variant])]
     out = []
     for title, (seeds, only, variants) in STANDARD.items():
@@ -213,6 +213,7 @@ def main(argv=None) -> int:
     ap.add_argument("--min-bin-bp", type=int, default=200000)
     ap.add_argument("--out", default=str(HERE.parent / "results" / "suite_ablations.md"))
     ap.add_argument("--note", action="append", default=[])
+    ap.add_argument("--title", default="variants", help="heading of the --variant table")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--recompute", action="append", default=[], choices=REUSED,
                     help="a stage the variants may recompute (a depth option needs depth; repeatable)")
