@@ -293,11 +293,11 @@ def test_view_inputs_shapes_and_scale():
     from latentbin.train import view_inputs
 
     depth, tnf, lengths = data()
-    counts, scale, sd = view_inputs(depth, tnf, lengths)
-    assert counts.shape == depth.shape and sd.shape == tnf.shape and scale.shape == (3,)
+    counts, scale, sd, inv_std = view_inputs(depth, tnf, lengths)
+    assert counts.shape == depth.shape and sd.shape == (300, 1) and inv_std.shape == (103,) and scale.shape == (3,)
     np.testing.assert_allclose(counts, depth * lengths[:, None] / 300, rtol=1e-5)
     np.testing.assert_allclose(scale, 1e6 / depth.sum(0), rtol=1e-5)
-    np.testing.assert_allclose(sd[:, 0], TNF_HALF_NOISE / np.sqrt(lengths) / tnf[:, 0].std(), rtol=1e-4)
+    np.testing.assert_allclose(sd[:, 0] * inv_std[0], TNF_HALF_NOISE / np.sqrt(lengths) / tnf[:, 0].std(), rtol=1e-4)
 
 
 def test_contrastive_term_only_in_training_and_pairs_views():
@@ -313,8 +313,8 @@ def test_contrastive_term_only_in_training_and_pairs_views():
     depth, tnf, lengths = data(n=64)
     vae = options(SMALL).vae
     x, w = (torch.from_numpy(a) for a in prepare(depth, tnf, lengths))
-    counts, scale, sd = (torch.from_numpy(a) for a in view_inputs(depth, tnf, lengths))
-    views = Views(counts=counts * 1000, scale=scale, tnf_sd=sd * 0, weight=1.0, temperature=0.1)
+    counts, scale, sd, inv_std = (torch.from_numpy(a) for a in view_inputs(depth, tnf, lengths))
+    views = Views(counts=counts * 1000, scale=scale, tnf_sd=sd * 0, tnf_inv_std=inv_std, weight=1.0, temperature=0.1)
     torch.manual_seed(0)
     model = VAE(params_from_options(3, vae)).eval()
     torch.manual_seed(1)

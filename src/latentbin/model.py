@@ -205,7 +205,7 @@ class VAE(nn.Module):
 #: std of a TNF dimension (Vamb's 103-dim projection, before z-scoring) between a random
 #: half of a contig of L bp and the whole contig is TNF_HALF_NOISE / sqrt(L): measured on
 #: 200 random windows of a dev genome, 0.0775 at 2 kbp, 0.084 at 5 kbp, 0.096 at 20 kbp
-#: (tests/test_model.py checks it on the genomes in ../shared)
+#: (tests/test_train.py checks it on the genomes in ../shared)
 TNF_HALF_NOISE = 0.085
 #: read length assumed when turning mean depth into reads of half a contig
 VIEW_READ_LENGTH = 150
@@ -216,12 +216,14 @@ class Views:
     """What :func:`augment` needs for a batch of ``b`` contigs: ``counts`` ``(b, s)`` reads
     expected on half of each contig per sample (depth x length / 2 / read length),
     ``scale`` ``(s,)`` the per-sample factor that made the relative depths (1e6 / sample
-    sum), ``tnf_sd`` ``(b, 103)`` the TNF noise of half a contig in z-units; ``weight``
-    and ``temperature`` from the vae options."""
+    sum), ``tnf_sd`` ``(b, 1)`` the TNF noise of half a contig before z-scoring and
+    ``tnf_inv_std`` ``(103,)`` the z-scoring factor of each TNF column (their product is
+    the noise in z-units); ``weight`` and ``temperature`` from the vae options."""
 
     counts: Tensor
     scale: Tensor
     tnf_sd: Tensor
+    tnf_inv_std: Tensor
     weight: float
     temperature: float
 
@@ -234,7 +236,8 @@ def augment(x: Tensor, n_samples: int, views: Views) -> Tensor:
     reads = torch.poisson(views.counts) * views.scale
     total = reads.sum(dim=1, keepdim=True)
     rel = torch.where(total > 0, reads / total.clamp_min(1e-12), x[:, :s])
-    tnf = x[:, s : s + N_TNF] + torch.randn_like(views.tnf_sd) * views.tnf_sd
+    tnf = x[:, s : s + N_TNF]
+    tnf = tnf + torch.randn_like(tnf) * (views.tnf_sd * views.tnf_inv_std)
     return torch.cat([rel, tnf, x[:, s + N_TNF :]], dim=1)
 
 

@@ -134,19 +134,20 @@ def prepare(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray,
     return x, w
 
 
-def view_inputs(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def view_inputs(depth: np.ndarray, tnf: np.ndarray,
+                lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What the contrastive views need (``vae.contrastive`` > 0): reads expected on half of
     each contig ``(n, s) float32`` (depth x length / 2 / :data:`VIEW_READ_LENGTH`), the
-    per-sample factor of :func:`prepare`'s relative depths ``(s,) float32``, and the
-    per-contig TNF noise of half a contig in z-units ``(n, 103) float32``
-    (:data:`TNF_HALF_NOISE` / sqrt(length) / the column's std)."""
+    per-sample factor of :func:`prepare`'s relative depths ``(s,) float32``, the TNF noise
+    of half a contig ``(n, 1) float32`` (:data:`TNF_HALF_NOISE` / sqrt(length)) and the
+    z-scoring factor of each TNF column ``(103,) float32`` (1 / its std, as in prepare)."""
     lengths = np.asarray(lengths, dtype=np.float64)
     counts = (np.asarray(depth, dtype=np.float64) * (lengths / 2 / VIEW_READ_LENGTH)[:, None]).astype(np.float32)
     scale = (1e6 / _column_sum(_row_blocks(np.asarray(depth)), depth.shape[1])).astype(np.float32)
     _, t_std = _column_mean_std(np.asarray(tnf))
-    t_std = np.where(t_std == 0, 1.0, t_std)
-    tnf_sd = ((TNF_HALF_NOISE / np.sqrt(lengths))[:, None] / t_std[None, :]).astype(np.float32)
-    return counts, scale, tnf_sd
+    inv_std = (1.0 / np.where(t_std == 0, 1.0, t_std)).astype(np.float32)
+    tnf_sd = (TNF_HALF_NOISE / np.sqrt(lengths))[:, None].astype(np.float32)
+    return counts, scale, tnf_sd, inv_std
 
 
 def batch_size_for(n: int, batch_size: int) -> int:
@@ -323,10 +324,11 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEO
         model = VAE(params_from_options(depth.shape[1], vae)).to(dev)
         resident = data_on_device(x_np.nbytes + w_np.nbytes, dev)
         x, w = torch.from_numpy(x_np), torch.from_numpy(w_np)
-        view_data = None  # contrastive views: (counts, scale, tnf_sd), kept where x is
+        view_data = None  # contrastive views: per-contig (counts, tnf_sd) where x is; per-column factors on dev
         if vae.contrastive > 0:
-            view_data = tuple(torch.from_numpy(a).to(dev if resident else "cpu")
-                              for a in view_inputs(depth, tnf, lengths))
+            counts, scale, tnf_sd, inv_std = (torch.from_numpy(a) for a in view_inputs(depth, tnf, lengths))
+            where = dev if resident else "cpu"
+            view_data = (counts.to(where), tnf_sd.to(where), scale.to(dev), inv_std.to(dev))
         if resident:
             x, w = x.to(dev), w.to(dev)
         elif dev.type == "cuda":
@@ -385,9 +387,9 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEO
                     opt.zero_grad(set_to_none=True)
                     views = None
                     if view_data is not None:
-                        views = Views(counts=view_data[0][idx].to(dev), scale=view_data[1].to(dev),
-                                      tnf_sd=view_data[2][idx].to(dev), weight=vae.contrastive,
-                                      temperature=vae.contrastive_temperature)
+                        views = Views(counts=view_data[0][idx].to(dev), scale=view_data[2],
+                                      tnf_sd=view_data[1][idx].to(dev), tnf_inv_std=view_data[3],
+                                      weight=vae.contrastive, temperature=vae.contrastive_temperature)
                     with precision(vae.precision, dev):
                         loss, terms = model.loss(x[idx].to(dev, non_blocking=True), w[idx].to(dev, non_blocking=True),
                                                  bound=vae.bound, mask_rate=vae.mask_rate, views=views)
