@@ -36,6 +36,7 @@ from .config import validate
 from .contigs import NameChecker, iter_fasta, multisplit_name, open_maybe_gzip, sample_of
 from .depth import _open_checked, align_to, check_header, read_depth_table, usable
 from .errors import InputError
+from .options import VAMB_NETWORK
 from .samples import Sample, read_sample_sheet
 
 PathLike = str | os.PathLike
@@ -404,7 +405,7 @@ def check_config(cfg: Mapping[str, Any], n_contigs: int | None = None, source: s
     """Config values the schema cannot relate (``cfg`` validated): raise on an
     unusable combination, return warnings for ones that work but may surprise."""
     vae = cfg["vae"]
-    first = vae["hidden"][0] if vae["hidden"] is not None else 256  # null: Vamb's rule, 256 at the least
+    first = vae["hidden"][0] if vae["hidden"] is not None else min(h[0] for h, _ in VAMB_NETWORK.values())
     if vae["latent"] >= first:
         raise InputError(f"{source}: key 'vae.latent' ({vae['latent']}) must be smaller than the first hidden layer "
                          f"vae.hidden[0] ({first}); lower vae.latent or widen vae.hidden")

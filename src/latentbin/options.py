@@ -46,6 +46,11 @@ class DepthOptions:
     end_exclusion: int
 
 
+#: Vamb 5's network for ``vae.hidden`` / ``vae.dropout`` null: (hidden, dropout) with
+#: several samples and with one (Vamb's encode.VAE)
+VAMB_NETWORK = {"several": ((512, 512), 0.2), "one": ((256, 256), 0.0)}
+
+
 @dataclass(frozen=True)
 class VAEOptions:
     latent: int
@@ -72,6 +77,13 @@ class VAEOptions:
     device: str
     precision: str
     checkpoint_every: int
+
+    def network(self, n_samples: int) -> tuple[list[int], float]:
+        """Hidden widths and dropout for ``n_samples``: the options, or where null
+        :data:`VAMB_NETWORK`'s rule."""
+        hidden, dropout = VAMB_NETWORK["one" if n_samples == 1 else "several"]
+        return (list(self.hidden if self.hidden is not None else hidden),
+                self.dropout if self.dropout is not None else dropout)
 
 
 @dataclass(frozen=True)

@@ -167,9 +167,7 @@ def batch_size_for(n: int, batch_size: int) -> int:
 def params_from_options(n_samples: int, vae: VAEOptions) -> VAEParams:
     """Model parameters (saved with the weights) from the ``vae`` options; ``hidden`` and
     ``dropout`` null follow Vamb 5's rule (2x512 and 0.2; 2x256 and 0 with one sample)."""
-    one = n_samples == 1
-    hidden = list(vae.hidden) if vae.hidden is not None else ([256, 256] if one else [512, 512])
-    dropout = vae.dropout if vae.dropout is not None else (0.0 if one else 0.2)
+    hidden, dropout = vae.network(n_samples)
     return VAEParams(n_samples=n_samples, latent=vae.latent, hidden=hidden, dropout=dropout,
                      variance=vae.variance, loss=vae.loss, alpha=vae.alpha, beta=vae.beta, capacity=vae.capacity,
                      mse_ratio=vae.mse_ratio, importance_samples=vae.importance_samples)
