@@ -123,7 +123,7 @@ def table(a, title: str, datasets: list[str], seeds: list[int], variants: list[t
              f"Seeds {','.join(map(str, seeds))}; baseline = the default run of `benchmarks/suite/run.py` "
              "(same seeds). NC / MQ as in suite.md; chim = chimeric bins (>= 200 kbp, largest genome < 90 % of "
              "the bin's bp). Wall: default = BAMs->bins; a variant = the stages it reran (cluster->bins for a "
-        "clustering variant, train->bins for a training one).", ""]
+             "clustering variant, train->bins for a training one).", ""]
     cols = ["default"] + names
     lines += ["| dataset | " + " | ".join(f"{c} NC / MQ / chim" for c in cols) + " |",
               "|---|" + "---|" * len(cols)]
