@@ -105,6 +105,7 @@ def throughput(contigs: Path, bams: list[Path], samples: list[str], threads: int
 
 def run_dict(run: peers.Run, score: dict | None) -> dict:
     return {"tool": run.tool, "version": run.version, "error": run.error, "steps": run.steps,
+            "date": datetime.date.today().isoformat(), "commit": report.git_commit(),
             "bins_path": str(run.bins) if run.bins else None, "score": score,
             "measures": [dict(m.as_dict(), ok=m.ok) for m in run.measures]}
 
@@ -136,7 +137,7 @@ def main(argv=None) -> int:
         cache = work / tool / "run.json"
         if tool in a.reuse and cache.exists():
             print(f"[bench] {tool}: reusing {cache}", flush=True)
-            runs.append(json.loads(cache.read_text()))
+            runs.append(dict(json.loads(cache.read_text()), reused=True))
             continue
         print(f"[bench] running {tool} ...", flush=True)
         if tool == "latentbin":
@@ -175,7 +176,7 @@ def main(argv=None) -> int:
                     "samples": len(samples), "genomes": genomes},
         "settings": {"threads": a.threads, "epochs": a.epochs, "device": a.device, "seed": a.seed,
                      "min_contig": a.min_contig, "min_bin_bp": a.min_bin_bp, "machine": machine(),
-                     "date": datetime.date.today().isoformat(),
+                     "date": datetime.date.today().isoformat(), "commit": report.git_commit(),
                      "command": "python benchmarks/run.py " + " ".join(map(shlex.quote, argv or sys.argv[1:]))},
         "mapping": mapped,
         "throughput": thr, "runs": runs, "notes": a.note, "scorer": getattr(scorer, "__name__", "score_bins"),

@@ -5,7 +5,8 @@
 
 For each batch size of the schedule (``vae.batch_size`` doubled at ``vae.batch_steps``)
 and each variant (float32+foreach = Adam as on CPU, float32+fused = the CUDA default,
-bf16 autocast, TF32 matrix products; the last two with fused Adam), times ``--steps`` optimiser steps of the default model on random
+bf16 autocast, TF32 matrix products; the last two with fused Adam; on CUDA also float32+fused
+with the whole step captured once in a CUDA graph and replayed), times ``--steps`` optimiser steps of the default model on random
 planted data held on the device (after ``--warmup`` steps; CUDA synchronised), then
 projects the schedule: sum over epochs of steps per epoch x seconds per step at that
 epoch's batch size, for ``--contigs`` contigs. Prints one markdown table; the ratio
@@ -26,23 +27,25 @@ from latentbin.options import Options
 from latentbin.runtime import device_name, limit_threads, pick_device
 from latentbin.train import _optimizer, batch_size_at, params_from_options, precision
 
-VARIANTS = {  # name: (vae.precision, fused Adam)
-    "float32+foreach": ("float32", False),
-    "float32+fused": ("float32", True),
-    "bf16+fused": ("bf16", True),
-    "tf32+fused": ("tf32", True),
+VARIANTS = {  # name: (vae.precision, fused Adam, whole step captured in a CUDA graph)
+    "float32+foreach": ("float32", False, False),
+    "float32+fused": ("float32", True, False),
+    "bf16+fused": ("bf16", True, False),
+    "tf32+fused": ("tf32", True, False),
+    "float32+fused+graph": ("float32", True, True),  # CUDA only: one graph replay per step
 }
 
 
 def step_seconds(vae, samples: int, batch: int, dev: torch.device, prec: str, fused: bool, steps: int,
-                 warmup: int) -> tuple[float, int]:
+                 warmup: int, graph: bool = False) -> tuple[float, int]:
     """Mean wall seconds of one training step (forward, loss, backward, optimiser) and the
-    top-level aten operator calls of one step (torch profiler)."""
+    top-level aten operator calls of one step (torch profiler; with ``graph`` that is the
+    index draw and its copy into the captured input, the step itself one graph replay)."""
     torch.manual_seed(0)
     model = VAE(params_from_options(samples, vae)).to(dev).train()
     if fused:
         cls = torch.optim.AdamW if vae.optimizer == "adamw" else torch.optim.Adam
-        opt = cls(model.parameters(), lr=vae.learning_rate, fused=True)
+        opt = cls(model.parameters(), lr=vae.learning_rate, fused=True, capturable=graph)
     else:
         opt = _optimizer(model, vae, torch.device("cpu"))  # the foreach default
     n = max(batch * 4, 4096)
@@ -51,14 +54,36 @@ def step_seconds(vae, samples: int, batch: int, dev: torch.device, prec: str, fu
     w = torch.ones(n, 1, device=dev)
     gen = torch.Generator(device=dev).manual_seed(0)
 
+    def step(idx: torch.Tensor) -> None:
+        with precision(prec, dev):
+            loss, _ = model.loss(x[idx], w[idx], bound=vae.bound, mask_rate=vae.mask_rate)
+        loss.backward()
+        opt.step()
+
     def run(k: int) -> None:
         for _ in range(k):
             idx = torch.randint(0, n, (batch,), device=dev, generator=gen)
             opt.zero_grad(set_to_none=True)
-            with precision(prec, dev):
-                loss, _ = model.loss(x[idx], w[idx], bound=vae.bound, mask_rate=vae.mask_rate)
-            loss.backward()
-            opt.step()
+            step(idx)
+
+    if graph:  # capture forward + backward + Adam once; a step is then a new index draw and a replay
+        static_idx = torch.randint(0, n, (batch,), device=dev, generator=gen)
+        side = torch.cuda.Stream(dev)
+        side.wait_stream(torch.cuda.current_stream(dev))
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                opt.zero_grad(set_to_none=True)
+                step(static_idx)
+        torch.cuda.current_stream(dev).wait_stream(side)
+        g = torch.cuda.CUDAGraph()
+        opt.zero_grad(set_to_none=True)
+        with torch.cuda.graph(g):
+            step(static_idx)
+
+        def run(k: int) -> None:  # noqa: F811 - the graph's step
+            for _ in range(k):
+                static_idx.copy_(torch.randint(0, n, (batch,), device=dev, generator=gen))
+                g.replay()
 
     run(warmup)
     from torch.profiler import ProfilerActivity, profile
@@ -103,10 +128,10 @@ def main() -> None:
     first = None
     with limit_threads(a.threads):
         for name in a.variants.split(","):
-            prec, fused = VARIANTS[name]
-            if prec == "tf32" and dev.type != "cuda":
-                continue  # no effect on CPU
-            got = {b: step_seconds(vae, a.samples, b, dev, prec, fused, a.steps, a.warmup) for b in batches}
+            prec, fused, graph = VARIANTS[name]
+            if (prec == "tf32" or graph) and dev.type != "cuda":
+                continue  # no effect on CPU / CUDA graphs only
+            got = {b: step_seconds(vae, a.samples, b, dev, prec, fused, a.steps, a.warmup, graph) for b in batches}
             per = {b: got[b][0] for b in batches}
             ops = got[batches[0]][1]
             total = sum(epochs_at[b] * (a.contigs // b) * per[b] for b in batches)

@@ -73,6 +73,14 @@ def test_harness_smoke(tiny: Path, tmp_path: Path) -> None:
     for stage in ("depth", "tnf"):
         row = next(line for line in md.splitlines() if line.startswith(f"| ↳ {stage} |"))
         assert float(row.split("|")[12]) > 0
+    assert f"; commit `{data['settings']['commit']}`" in md and data["runs"][1]["commit"] == data["settings"]["commit"]
+    # a reused run keeps its own date and commit, and the table says it was reused
+    p = subprocess.run([*cmd[:cmd.index("--peers")], "--peers", "metabat2", "--reuse", "metabat2", "--no-latentbin",
+                        *cmd[cmd.index("--epochs"):]], capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    again = (results / f"{name}.md").read_text()
+    row = next(line for line in again.splitlines() if line.startswith("| **MetaBAT2**"))
+    assert f"(reused: ran {data['runs'][1]['date']} on commit {data['runs'][1]['commit']})" in row
 
 
 def test_missing_peer_is_reported(tmp_path: Path, monkeypatch) -> None:

@@ -64,6 +64,59 @@ def test_identity_filter_by_hand(tmp_path):
     assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0, end_exclusion=0)[0] == pytest.approx(300 / 200)
 
 
+def _long_reads(rng, n, length, contig_len, error, other_strain=0):
+    """``n`` reads of ``length`` bp along one contig with NM ~ Binomial(length, error);
+    ``other_strain`` more with 5 % more differences (a strain at 95 % ANI)."""
+    reads = []
+    for i in range(n + other_strain):
+        rate = error + (0.05 if i >= n else 0.0)
+        reads.append({"ref": 0, "pos": int(rng.integers(0, contig_len - length)), "cigar": [(0, length)],
+                      "nm": int(rng.binomial(length, rate))})
+    return reads
+
+
+@pytest.mark.parametrize("length, error, want", [(6000, 0.07, 0.9), (150, 0.005, 0.97), (6000, 0.001, 0.97)])
+def test_identity_threshold_follows_long_reads_own_accuracy(length, error, want):
+    """Short reads and accurate long reads (HiFi) keep depth.min_identity; noisy long
+    reads (ONT-like, 7 % errors, median identity ~0.93) get median - 0.03."""
+    from latentbin.depth import identity_threshold
+
+    class Read:
+        flag, mapping_quality = 0, 60
+
+        def __init__(self, nm: int) -> None:
+            self.nm, self.cigartuples = nm, [(0, length)]
+
+        def has_tag(self, tag: str) -> bool:
+            return tag == "NM"
+
+        def get_tag(self, tag: str) -> int:
+            return self.nm
+
+    rng = np.random.default_rng(0)
+    got = identity_threshold([Read(int(rng.binomial(length, error))) for _ in range(2000)], 0.97, 0, "s")
+    assert got == pytest.approx(want, abs=0.004)
+    assert identity_threshold([Read(0)], 0.0, 0, "s") == 0.0  # the filter off stays off
+
+
+def test_long_noisy_reads_keep_their_depth_and_drop_the_other_strain(tmp_path):
+    """ONT-like reads (7 % errors) all failed 0.97 before; now the sample's own reads
+    count and a 95 %-ANI strain's reads still do not; the stream gives the same depth."""
+    import pysam
+
+    from latentbin.depth import stream_depth
+
+    rng = np.random.default_rng(1)
+    reads = _long_reads(rng, 300, 5000, 200_000, 0.07, other_strain=100)
+    path = make_bam(tmp_path / "ont.bam", [("c1", 200_000)], reads)
+    names, lengths = np.array(["c1"]), np.array([200_000])
+    got = bam_depth(path, names, lengths, "mean", 0, min_identity=0.97, min_mapq=0, end_exclusion=0)[0]
+    own = bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0, end_exclusion=0)[0] * 300 / 400
+    assert got == pytest.approx(own, rel=0.05)
+    with pysam.AlignmentFile(str(path)) as f:
+        assert stream_depth(f, "s", names, lengths, "mean", 0, 0.97, 0, end_exclusion=0)[0] == pytest.approx(got, rel=0.02)
+
+
 @pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
 def test_end_exclusion_drops_the_contig_ends(bam):
     per = samtools_depth(bam)

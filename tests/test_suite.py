@@ -114,7 +114,7 @@ def test_runner_report_marks_cells_not_run_and_summarises_seeds(tmp_path):
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr
     md = out.read_text()
-    assert "| latentbin | 5 [4–6] | 6 [5–7] | – | 20.0 [20.0–20.0] | 102 [101–103] | 3/3 runs |" in md
+    assert "| latentbin | 5 [4–6] | 6 [5–7] | – | 20.0 [20.0–20.0] | 102 [101–103] | 3/3 runs, 3 on older code" in md
     assert "| MetaBAT2 | not run |" in md and "Git commit:" in md
 
 
@@ -204,3 +204,38 @@ def test_ablation_report_has_a_table_per_standard_group(tmp_path):
     assert "**12.0 / 16.0 / 0.0** (2)" in clustering and "**18.0 / 18.0 / 2.0** (2)" in clustering
     one = md.split("## one sample")[1]
     assert "| dev-1s |" in one and "| dev |" not in one  # the one-sample group runs on dev-1s only
+
+
+def test_cached_latentbin_cells_are_keyed_by_code(tmp_path):
+    """A latentbin cell is reused only when it ran on the current package (code and
+    defaults fingerprint); a peer's cell stands as it is; the table names older cells."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("suite_run", REPO / "benchmarks" / "suite" / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    now = run.code_fingerprint()
+    assert len(now) == 12 and now != "?"
+    cell = tmp_path / "cell.json"
+    assert not run.fresh(cell, "latentbin")  # never ran
+    cell.write_text(json.dumps({"error": "", "NC": 1, "MQ": 1, "code": now}))
+    assert run.fresh(cell, "latentbin")
+    cell.write_text(json.dumps({"error": "", "NC": 1, "MQ": 1, "code": "0123456789ab"}))
+    assert not run.fresh(cell, "latentbin") and run.fresh(cell, "metabat2")
+    cell.write_text(json.dumps({"error": "", "NC": 1, "MQ": 1}))  # written before cells had a fingerprint
+    assert not run.fresh(cell, "latentbin")
+
+    work = tmp_path / "work"
+    for seed, code in ((1, now), (2, "0123456789ab")):
+        c = work / "dev-2s" / "latentbin" / f"seed{seed}" / "cell.json"
+        c.parent.mkdir(parents=True)
+        c.write_text(json.dumps({"error": "", "NC": 3, "MQ": 4, "binned_mbp": 1.0, "wall_s": 5.0, "code": code,
+                                 "commit": "abc123"}))
+    out = tmp_path / "suite.md"
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--report-only", "--seeds", "1,2",
+                        "--datasets", "dev-2s", "--work", str(work), "--out", str(out)],
+                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+    assert r.returncode == 0, r.stderr
+    md = out.read_text()
+    assert "2/2 runs, 1 on older code" in md and "Cells ran on commit `abc123`" in md

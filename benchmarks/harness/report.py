@@ -7,9 +7,24 @@ Input is the JSON-able ``results`` dict written by ``benchmarks/run.py``:
 from __future__ import annotations
 
 import math
+import subprocess
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
+
 STAGE_ORDER = ("depth", "tnf", "train", "encode", "markers", "cluster", "bins")
+
+
+def git_commit() -> str:
+    """The repository's HEAD (12 hex), marked when tracked files differ from it: what a
+    table records as the code it ran on."""
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return out.stdout.strip()[:12] + (" (+ uncommitted changes)" if dirty else "")
+    except OSError:
+        return "?"
 
 
 def _f(x, nd=1, dash="–") -> str:
@@ -60,6 +75,8 @@ def table(results: dict) -> str:
     for run in results["runs"]:
         cost = binning_cost(run)
         status = ("FAILED: " + _short(run["error"])) if run["error"] else "ok"
+        if run.get("reused"):
+            status += f" (reused: ran {run.get('date', '?')} on commit {run.get('commit', '?')})"
         label = f"**{run['tool']}** {run.get('version', '')}".strip()
         if run["tool"] == "latentbin":
             label += " (BAMs→bins)"
@@ -138,7 +155,8 @@ def markdown(results: dict) -> str:
             f"{d['samples']} samples (BAMs {d['bam_mb']:.1f} MB), {d['genomes']} gold genomes. "
             f"Machine: {s['machine']}; {s['threads']} threads per tool, one tool at a time. "
             f"latentbin epochs: {s['epochs'] or 'default'}, device {s['device']}. Bins < {s['min_bin_bp']} bp "
-            f"ignored for every tool. Run {s['date']} with `{s['command']}`.\n\n")
+            f"ignored for every tool. Run {s['date']} with `{s['command']}`; commit `{s.get('commit', '?')}`. "
+            "A reused row ran earlier: its status gives when and on which commit.\n\n")
     notes = ("\nNC = genomes with one bin of recall ≥ 0.9 and precision ≥ 0.95 (scorer: "
              f"{results.get('scorer', '?')}). ARI: unbinned contigs count as singletons; ARI binned: binned gold contigs only. Wall/CPU/peak RSS from "
              "`/usr/bin/time -v`; a tool's row is its BAMs→bins run (latentbin: depth…bins, without qc). "

@@ -15,6 +15,7 @@ run`` reuses them), and of its training and encoding, which are reused too when 
 variant leaves the ``vae`` options alone; the rest reruns with the variant's flags
 (``latentbin run`` command-line flags). The baseline row is the default run itself. Cells are cached in
 ``<work>/<dataset>/ablate/<variant>/seed<S>/cell.json``; the table goes to ``--out``.
+A cell of other latentbin code (``run.py``'s fingerprint) is run again.
 Wall seconds are those of the stages the variant reran (train->bins, or cluster->bins
 for a clustering variant), so compare them between variants of one kind, not with
 run.py's BAMs->bins column.
@@ -166,7 +167,7 @@ def run_cells(a, datasets: list[str], seeds: list[int], variants: list[tuple[str
         for name, flags in variants:
             for seed in seeds:
                 cache = work / "ablate" / name / f"seed{seed}" / "cell.json"
-                if cache.exists():
+                if suite.fresh(cache, "latentbin"):
                     continue
                 if not (work / "latentbin" / f"seed{seed}" / "run").exists():
                     print(f"[ablate] {ds}: no default run for seed {seed}; run benchmarks/suite/run.py first")

@@ -14,12 +14,17 @@ for every tool), and BAMs->bins wall time. latentbin runs once per seed and is r
 as mean [min-max]. Everything is reused from benchmarks/harness/ (mapping, peers,
 scoring, timing). Each finished cell is cached in ``<work>/<dataset>/<tool>/cell.json``
 so an interrupted run goes on where it stopped; a cell that never ran reads "not run".
+A cell records the commit it ran on and, for latentbin, a fingerprint of the package's
+code and defaults (:func:`code_fingerprint`): a latentbin cell of other code is run again.
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import datetime
+import functools
+import hashlib
+import importlib.util
 import json
 import os
 import shlex
@@ -34,9 +39,8 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from harness import datasets, mapping, peers, scoring  # noqa: E402
+from harness.report import git_commit  # noqa: E402,F401 (ablate.py reads suite.git_commit)
 from harness.timing import run_timed  # noqa: E402
-
-import importlib.util  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("suite_build", HERE / "build.py")
 build = importlib.util.module_from_spec(_spec)  # the dataset table
@@ -68,14 +72,30 @@ mapping.contig_table = _contig_table
 MIN_CONTIG = {"dev-short": 1500}
 
 
-def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-        return out.stdout.strip()[:12] + (" (+ uncommitted changes)" if dirty else "")
-    except OSError:
+@functools.lru_cache(maxsize=None)
+def code_fingerprint() -> str:
+    """sha256 (12 hex) of every file of the latentbin package that ``latentbin`` runs
+    (sources, schema with the defaults, marker data): what a latentbin cell's result
+    depends on besides its flags and inputs. A cached cell whose fingerprint differs
+    from the current one ran on other code or other defaults: run.py and ablate.py run
+    it again instead of reusing it."""
+    spec = importlib.util.find_spec("latentbin")
+    if spec is None or spec.origin is None:
         return "?"
+    pkg = Path(spec.origin).parent
+    h = hashlib.sha256()
+    for p in sorted(pkg.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(pkg)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def fresh(cell_path: Path, tool: str) -> bool:
+    """A cached cell that can stand: any peer's (its version is recorded in the cell), a
+    latentbin cell only when it ran on the current code (:func:`code_fingerprint`)."""
+    if not cell_path.exists():
+        return False
+    return tool != "latentbin" or json.loads(cell_path.read_text()).get("code") == code_fingerprint()
 
 
 def preset_of(root: Path) -> str:
@@ -116,7 +136,8 @@ def run_latentbin(contigs: Path, bams: list[Path], samples: list[str], out: Path
 
 
 def cell_from(run: peers.Run, gold: Path, min_contig: int, min_bin_bp: int, total_bp: int, scorer) -> dict:
-    cell = {"tool": run.tool, "error": run.error, "version": run.version,
+    cell = {"tool": run.tool, "error": run.error, "version": run.version, "commit": git_commit(),
+            "code": code_fingerprint() if run.tool == "latentbin" else None,
             "wall_s": run.total().wall_s if run.measures else None,
             "cpu_s": run.total().cpu_s if run.measures else None,
             "max_rss_mb": run.total().max_rss_mb if run.measures else None}
@@ -194,7 +215,7 @@ def run_dataset(name: str, a, scorer) -> None:
         jobs = [(f"latentbin/seed{s}", s) for s in a.seeds] if tool == "latentbin" else [(tool, 1)]
         for sub, seed in jobs:
             cache = work / sub / "cell.json"
-            if cache.exists() and not a.rerun:
+            if fresh(cache, tool) and not a.rerun:
                 continue
             print(f"[suite] {name}: {sub} ...", flush=True)
             if tool == "latentbin":
@@ -313,6 +334,7 @@ def report(a) -> str:
                       f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
         lines += ["| tool | NC | MQ | chimeric bins | binned Mbp | BAMs→bins wall s | note |",
                   "|---|---|---|---|---|---|---|"]
+        commits: set[str] = set()
         for tool in a.all_tools:
             subs = [f"latentbin/seed{s}" for s in a.seeds] if tool == "latentbin" else [tool]
             cells = [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
@@ -323,12 +345,19 @@ def report(a) -> str:
             ok = [c for c in cells if not c.get("error") and "NC" in c]
             errors = "; ".join(c["error"][:120] for c in cells if c.get("error"))
             note = f"{len(ok)}/{len(subs)} runs" if tool == "latentbin" else ""
+            stale = sum(1 for c in ok if tool == "latentbin" and c.get("code") != code_fingerprint())
+            if stale:
+                note += f", {stale} on older code (fingerprint {sorted({str(c.get('code')) for c in ok})})"
+            commits.update(c["commit"] for c in cells if c.get("commit"))
             if errors:
                 note = (note + " " if note else "") + "error: " + errors.replace("|", "/")
             chim = [c["chimeric"] for c in ok if c.get("chimeric") is not None]
             lines.append(f"| {label} | {_fmt([c['NC'] for c in ok])} | {_fmt([c['MQ'] for c in ok])} | "
                          f"{_fmt(chim) if len(chim) == len(ok) else '–'} | "
                          f"{_fmt([c['binned_mbp'] for c in ok], 1)} | {_fmt([c['wall_s'] for c in ok])} | {note} |")
+        if commits:
+            lines.append(f"\nCells ran on commit {', '.join(f'`{c}`' for c in sorted(commits))}; latentbin code "
+                         f"fingerprint now `{code_fingerprint()}`.")
         lines.append("")
     return "\n".join(lines)
 
