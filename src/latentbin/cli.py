@@ -89,8 +89,9 @@ def _add_config_flags(parser: argparse.ArgumentParser, sections: Sequence[str]) 
     group = parser.add_argument_group("config options (override --config; defaults from the schema)")
     for flag, key, node in config_flags(sections):
         default, text = _DOCS[key]
+        help_text = f"{text} [config {key}; default {json.dumps(default)}]"
         kwargs: dict[str, Any] = {"dest": key, "default": argparse.SUPPRESS,
-                                  "help": f"{text} [config {key}; default {json.dumps(default)}]"}
+                                  "help": help_text.replace("%", "%%")}  # argparse %-formats help
         types = node.get("type", "string")
         types = [types] if isinstance(types, str) else [t for t in types if t != "null"]
         if "enum" in node:
