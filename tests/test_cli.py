@@ -162,3 +162,33 @@ def test_help_shows_schema_defaults_for_every_option(capsys):
     text = helps["train"]
     assert "default 300" in text and "--epochs" in text and "None" not in text.replace("null", "")
     assert "default 200000" in sub["bins"].format_help()
+
+
+def _example_config(tmp_path, sheet_rows: list[str]):
+    """A config naming the shipped example's contigs and a sheet of ``sheet_rows``."""
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample\tr1\tr2\n" + "".join(r + "\n" for r in sheet_rows))
+    cfg = tmp_path / "my.yaml"
+    cfg.write_text(f"samples: {sheet}\nassembly:\n  mode: coassembly\n  contigs: {EXAMPLE / 'contigs.fna.gz'}\n")
+    return cfg, sheet
+
+
+def test_check_takes_contigs_and_sheet_from_config(tmp_path, capsys):
+    """`latentbin check --config my.yaml` checks what the workflow would read: the config's
+    assembly.contigs and sample sheet, with no --contigs / --sample-sheet repeated."""
+    rows = [f"S{i}\t{EXAMPLE / 'reads' / f'S{i}_R1.fq.gz'}\t{EXAMPLE / 'reads' / f'S{i}_R2.fq.gz'}" for i in (1, 2)]
+    cfg, sheet = _example_config(tmp_path, rows)
+    assert main(["check", "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "inputs OK" in out and "contigs.fna.gz" in out and str(sheet) in out
+    # a sample whose reads are missing fails, naming the file
+    cfg, _ = _example_config(tmp_path, rows + [f"S9\t{tmp_path / 'gone_R1.fq.gz'}\t{tmp_path / 'gone_R2.fq.gz'}"])
+    assert main(["check", "--config", str(cfg)]) == 2
+    assert "gone_R1.fq.gz" in capsys.readouterr().err
+
+
+def test_check_without_contigs_says_where_to_set_them(tmp_path, capsys):
+    cfg = tmp_path / "my.yaml"
+    cfg.write_text(f"samples: {tmp_path / 'samples.tsv'}\n")
+    assert main(["check", "--config", str(cfg), "--depth-table", str(tmp_path / "d.tsv")]) == 2
+    assert "no contig FASTA given; set assembly.contigs" in capsys.readouterr().err

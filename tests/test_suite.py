@@ -239,3 +239,26 @@ def test_cached_latentbin_cells_are_keyed_by_code(tmp_path):
     assert r.returncode == 0, r.stderr
     md = out.read_text()
     assert "2/2 runs, 1 on older code" in md and "Cells ran on commit `abc123`" in md
+
+
+def test_ablation_variants_use_the_default_runs_bam_order(tmp_path):
+    """With 10 samples or more a sorted glob puts S10 before S2: the variant's depth inputs
+    would differ from the default run's and the depth stage would rerun (a failed cell).
+    ablate.py takes the BAMs in the order the default run's depth stage recorded."""
+    import json
+
+    spec = importlib.util.spec_from_file_location("suite_ablate", REPO / "benchmarks" / "suite" / "ablate.py")
+    ablate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ablate)
+    work, order = tmp_path / "dev-15s", [f"S{i}" for i in range(1, 13)]
+    (work / "bam").mkdir(parents=True)
+    (work / "contigs2000.fna").write_text(">c\nACGT\n")
+    for s in order:
+        (work / "bam" / f"{s}.bam").touch()
+    base = work / "latentbin" / "seed1" / "run"
+    (base / ".latentbin").mkdir(parents=True)
+    (base / ".latentbin" / "depth.json").write_text(json.dumps(
+        {"options": {}, "inputs": {"bams": [str(work / "bam" / f"{s}.bam") for s in order]}}))
+    contigs, bams, samples = ablate._inputs(work, base)
+    assert contigs == work / "contigs2000.fna"
+    assert samples == order and [b.name for b in bams] == [f"{s}.bam" for s in order]

@@ -51,10 +51,12 @@ COPIED = (("contigs", ("contigs",)), ("tnf", ("tnf",)), ("depth", ("depth",)), (
           ("vae", ("train", "encode")))
 
 
-def _inputs(work: Path) -> tuple[Path, list[Path], list[str]]:
-    """The contigs, BAMs and sample names the default run used (run.py's layout)."""
+def _inputs(work: Path, base: Path) -> tuple[Path, list[Path], list[str]]:
+    """The contigs, BAMs and sample names the default run ``base`` used (run.py's layout):
+    the BAMs in the order its depth stage recorded (a sorted glob puts S10 before S2, which
+    changes the depth stage's inputs and reruns it with 10 samples or more)."""
     contigs = next(work.glob("contigs*.fna"))
-    bams = sorted((work / "bam").glob("*.bam"))
+    bams = [Path(b) for b in json.loads((base / ".latentbin" / "depth.json").read_text())["inputs"]["bams"]]
     return contigs, bams, [b.name.removesuffix(".bam") for b in bams]
 
 
@@ -76,7 +78,7 @@ def run_variant(work: Path, variant: str, flags: list[str], seed: int, threads: 
             record = base / ".latentbin" / f"{stage}.json"
             if record.exists():
                 shutil.copy2(record, out / "run" / ".latentbin" / record.name)
-    contigs, bams, samples = _inputs(work)
+    contigs, bams, samples = _inputs(work, base)
     cmd = ["latentbin", "run", "--contigs", str(contigs), "--bam", *map(str, bams), "--samples", *samples,
            "--outdir", str(out / "run"), "--seed", str(seed), "--threads", str(threads), "--until", "bins",
            "--min-length", str(min_contig), *flags]

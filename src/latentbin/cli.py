@@ -226,15 +226,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     opts = options(args)
     sheet = None
-    if args.sample_sheet:
-        sheet = read_sample_sheet(args.sample_sheet, per_sample=opts.assembly.mode == "per_sample",
+    # the workflow's inputs when --config names them: its sample sheet (unless the depth
+    # comes from BAMs or a table) and, without --contigs, assembly.contigs (or each
+    # sample's contigs in per_sample mode; check_run resolves None)
+    sheet_path = args.sample_sheet or (opts.samples if args.config and not (args.bams or args.depth_table) else None)
+    if sheet_path:
+        sheet = read_sample_sheet(sheet_path, per_sample=opts.assembly.mode == "per_sample",
                                   separator=opts.assembly.separator)
     report = check_run(args.contigs, plain(opts), samples=sheet, bams=args.bams, depth_table=args.depth_table,
-                       full_reads=args.full)
+                       full_reads=args.full, config_source=args.config or "config")
     for line in report.warnings:
         print(f"latentbin check: warning: {line}", file=sys.stderr)
     report.raise_if_errors()
-    print(f"latentbin check: {args.contigs}: inputs OK", file=sys.stdout)
+    checked = args.contigs or opts.assembly.contigs or f"the contigs of {sheet_path}"
+    print(f"latentbin check: {checked}" + (f" and {sheet_path}" if sheet_path else "") + ": inputs OK",
+          file=sys.stdout)
     return 0
 
 
@@ -275,11 +281,13 @@ def argument_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", formatter_class=fmt, help="validate inputs in seconds, before any heavy job",
                        description=cmd_check.__doc__)
-    p.add_argument("--contigs", required=True, help="contig FASTA")
+    p.add_argument("--contigs", help="contig FASTA (default: the --config file's assembly.contigs, or each "
+                                     "sample's contigs in per_sample mode)")
     p.add_argument("--bam", dest="bams", nargs="+", help="BAM per sample (checked: sorted, indexed, this FASTA)")
     p.add_argument("--samples", nargs="+", help="sample names, one per BAM")
     p.add_argument("--depth-table", help="precomputed depth TSV")
-    p.add_argument("--sample-sheet", help="workflow sample sheet (samples.tsv): reads checked")
+    p.add_argument("--sample-sheet", help="workflow sample sheet (samples.tsv): reads checked (default: the "
+                                          "--config file's samples, unless --bam or --depth-table is given)")
     p.add_argument("--full", action="store_true", help="also read every FASTQ to the end (gzip integrity, "
                                                        "R1/R2 record counts)")
     _add_common(p)
