@@ -20,8 +20,9 @@ BUILD = REPO / "benchmarks" / "suite" / "build.py"
 GENOMES = REPO / "benchmarks" / "suite" / "genomes"
 
 
-def _load_build():
-    spec = importlib.util.spec_from_file_location("suite_build", BUILD)
+def _load_suite(script: str):
+    """benchmarks/suite/<script>.py as a module (the suite's scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(f"suite_{script}", REPO / "benchmarks" / "suite" / f"{script}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -83,7 +84,7 @@ def test_manifest_matches_genome_files():
 
 
 def test_dataset_table_uses_known_genomes_and_two_novel_communities():
-    mod = _load_build()
+    mod = _load_suite("build")
     with open(GENOMES / "MANIFEST.tsv") as fh:
         known = {r["name"] for r in csv.DictReader(fh, delimiter="\t")}
     for name in ("novel-a", "novel-b"):
@@ -209,12 +210,9 @@ def test_ablation_report_has_a_table_per_standard_group(tmp_path):
 def test_cached_latentbin_cells_are_keyed_by_code(tmp_path):
     """A latentbin cell is reused only when it ran on the current package (code and
     defaults fingerprint); a peer's cell stands as it is; the table names older cells."""
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("suite_run", REPO / "benchmarks" / "suite" / "run.py")
-    run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run)
+    run = _load_suite("run")
     now = run.code_fingerprint()
     assert len(now) == 12 and now != "?"
     cell = tmp_path / "cell.json"
@@ -247,9 +245,7 @@ def test_ablation_variants_use_the_default_runs_bam_order(tmp_path):
     ablate.py takes the BAMs in the order the default run's depth stage recorded."""
     import json
 
-    spec = importlib.util.spec_from_file_location("suite_ablate", REPO / "benchmarks" / "suite" / "ablate.py")
-    ablate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ablate)
+    ablate = _load_suite("ablate")
     work, order = tmp_path / "dev-15s", [f"S{i}" for i in range(1, 13)]
     (work / "bam").mkdir(parents=True)
     (work / "contigs2000.fna").write_text(">c\nACGT\n")

@@ -238,9 +238,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for line in report.warnings:
         print(f"latentbin check: warning: {line}", file=sys.stderr)
     report.raise_if_errors()
-    checked = args.contigs or opts.assembly.contigs or f"the contigs of {sheet_path}"
-    print(f"latentbin check: {checked}" + (f" and {sheet_path}" if sheet_path else "") + ": inputs OK",
-          file=sys.stdout)
+    # what was checked: the contigs (per_sample mode: the sheet names them) and the sheet
+    contigs = args.contigs or (None if opts.assembly.mode == "per_sample" else opts.assembly.contigs)
+    named = " and ".join(str(p) for p in (contigs, sheet_path) if p)
+    print(f"latentbin check: {named}: inputs OK", file=sys.stdout)
     return 0
 
 
