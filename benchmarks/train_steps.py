@@ -42,6 +42,7 @@ def step_seconds(vae, samples: int, batch: int, dev: torch.device, prec: str, fu
     top-level aten operator calls of one step (torch profiler; with ``graph`` that is the
     index draw and its copy into the captured input, the step itself one graph replay)."""
     torch.manual_seed(0)
+    vae = vae.resolved(samples, long_reads=False)  # vae.bound auto -> the bound training uses
     model = VAE(params_from_options(samples, vae)).to(dev).train()
     if fused:
         cls = torch.optim.AdamW if vae.optimizer == "adamw" else torch.optim.Adam

@@ -117,6 +117,22 @@ def test_long_noisy_reads_keep_their_depth_and_drop_the_other_strain(tmp_path):
         assert stream_depth(f, "s", names, lengths, "mean", 0, 0.97, 0, end_exclusion=0)[0] == pytest.approx(got, rel=0.02)
 
 
+def test_depth_records_which_samples_are_long_reads(bam, tmp_path):
+    """compute_depth flags a sample of long reads (median aligned length > 1 kbp), merge
+    and save keep the flags, and a depth file written before the flags existed loads
+    as short reads."""
+    rng = np.random.default_rng(1)
+    ont = make_bam(tmp_path / "ont.bam", REFS, _long_reads(rng, 50, 1200, 1500, 0.07))
+    ab = compute_depth([bam, ont], NAMES, LENGTHS, CFG, samples=["short", "long"])
+    assert ab.long_reads.tolist() == [False, True]
+    one = compute_depth([ont], NAMES, LENGTHS, CFG, samples=["L"])
+    assert merge([one, compute_depth([bam], NAMES, LENGTHS, CFG, samples=["S"])], ["a", "b"]).long_reads.tolist() == [True, False]
+    ab.save(tmp_path / "d.npz")
+    assert Abundance.load(tmp_path / "d.npz").long_reads.tolist() == [False, True]
+    np.savez(tmp_path / "old.npz", names=ab.names, samples=ab.samples, depth=ab.depth)
+    assert Abundance.load(tmp_path / "old.npz").long_reads.tolist() == [False, False]
+
+
 @pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
 def test_end_exclusion_drops_the_contig_ends(bam):
     per = samtools_depth(bam)
@@ -154,6 +170,7 @@ def test_parallel_equals_serial_and_merge(bam, tmp_path):
     merged.save(tmp_path / "d.npz")
     back = Abundance.load(tmp_path / "d.npz")
     assert back.samples.tolist() == ["A", "B"]
+    assert back.long_reads.tolist() == [False, False]
     with pytest.raises(InputError, match="duplicate sample names"):
         merge([a, a], ["a", "a2"])
 
@@ -271,6 +288,7 @@ def test_map_depth_from_reads_equals_depth_from_the_sorted_bam(mapped, tmp_path)
     """`latentbin map_depth` (minimap2's stream, no BAM) == `latentbin depth` on the sorted
     BAM of the same reads; a failing minimap2 is one line naming the sample."""
     from latentbin.cli import main
+    from latentbin.stages import Paths
     from tests.conftest import example_samples
 
     contigs, bams = mapped
@@ -282,6 +300,15 @@ def test_map_depth_from_reads_equals_depth_from_the_sorted_bam(mapped, tmp_path)
     streamed, sorted_bam = Abundance.load(tmp_path / "s.npz"), Abundance.load(tmp_path / "b.npz")
     assert list(streamed.samples) == [sample]
     np.testing.assert_array_equal(streamed.depth, sorted_bam.depth)
+    assert streamed.long_reads.tolist() == sorted_bam.long_reads.tolist() == [False]
+    # a sheet row with a long column is flagged as long reads (mapped with mapping.long_preset)
+    from latentbin.stages import map_depth
+    from tests.helpers import options as opts
+
+    o = opts()
+    map_depth(Paths(contigs=contigs, index=contigs, reads=[r1], sample={"name": "L", "long": str(r1)},
+                    depth=tmp_path / "l.npz"), depth=o.depth, mapping=o.mapping)
+    assert Abundance.load(tmp_path / "l.npz").long_reads.tolist() == [True]
     from latentbin.mapping import stream_sample_depth
 
     with pytest.raises(InputError, match=f"sample {sample}: minimap2 failed"):

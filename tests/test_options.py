@@ -41,3 +41,18 @@ def test_layers_name_the_source_of_a_bad_value(tmp_path):
 
 def test_per_sample_mode_bins_multisplit():
     assert load_layers([], {"assembly": {"mode": "per_sample"}})["cluster"]["multisplit"] is True
+
+
+@pytest.mark.parametrize("over, n_samples, long_reads, want", [
+    ({}, 3, False, ("elbo", 1)),  # the default: several short-read samples, plain VAE
+    ({}, 1, False, ("iwae", 5)),  # one sample: depth is weak
+    ({}, 3, True, ("iwae", 5)),  # long reads
+    ({"importance_samples": 3}, 1, False, ("iwae", 3)),  # k given: kept
+    ({"bound": "elbo"}, 1, True, ("elbo", 1)),  # bound given: kept
+    ({"bound": "iwae"}, 4, False, ("iwae", 5)),
+])
+def test_auto_bound_is_iwae_where_depth_is_weak(over, n_samples, long_reads, want):
+    vae = Options.from_config(load_layers([], {"vae": over})).vae
+    got = vae.resolved(n_samples, long_reads)
+    assert (got.bound, got.importance_samples) == want
+    assert got.resolved(1, True) == got  # concrete options stay as they are

@@ -139,6 +139,22 @@ def test_training_options_run_and_are_deterministic(over):
     assert np.array_equal(encode_latent(a, depth, tnf, lengths), encode_latent(b, depth, tnf, lengths))
 
 
+def test_auto_bound_trains_one_sample_and_long_reads_with_iwae(caplog):
+    """vae.bound auto (the default): one sample or long reads train the k = 5
+    importance-weighted bound, the same model as asking for it; several short-read
+    samples a plain VAE."""
+    depth, tnf, lengths = data()
+    auto = options(SMALL).vae
+    iwae = options({"vae": {**SMALL["vae"], "bound": "iwae", "importance_samples": 5}}).vae
+    with caplog.at_level("INFO", logger="latentbin.train"):
+        one, _ = train_vae(depth[:, :1], tnf, lengths, auto, 1, device="cpu")
+    assert one.params.importance_samples == 5 and "iwae bound (k = 5)" in caplog.text
+    asked, _ = train_vae(depth[:, :1], tnf, lengths, iwae, 1, device="cpu")
+    assert np.array_equal(encode_latent(one, depth[:, :1], tnf, lengths), encode_latent(asked, depth[:, :1], tnf, lengths))
+    assert train_vae(depth, tnf, lengths, auto, 1, device="cpu", long_reads=True)[0].params.importance_samples == 5
+    assert train_vae(depth, tnf, lengths, auto, 1, device="cpu")[0].params.importance_samples == 1
+
+
 def test_iwae_bound_is_tighter_than_elbo():
     """For the same model and batch the k-sample importance-weighted loss is <= the ELBO
     loss in expectation (Burda et al.)."""

@@ -114,6 +114,8 @@ STANDARD: dict[str, tuple[str, tuple[str, ...] | None, dict[str, str]]] = {
         "contrastive-0.01": "--contrastive 0.01", "mask-0.2": "--mask-rate 0.2",
         "fixed-variance": "--variance fixed", "vamb-alpha": "--config {configs}/vamb_alpha.yaml",
         "no-contig-weights": "--contig-weights none"}),
+    "bound": ("1,2,3", None, {  # vae.bound auto = iwae on one sample or long reads, elbo elsewhere
+        "elbo": "--bound elbo", "iwae": "--bound iwae"}),
     "one sample": ("1,2,3", ("dev-1s",), {
         "auto-net": "--config {configs}/auto_net.yaml", "vamb-rule": "--config {configs}/vamb_rule.yaml"}),
 }

@@ -45,24 +45,31 @@ _COLUMN_OPS = (0, 1, 2, 7, 8)  # M, I, D, =, X: alignment columns for identity
 @dataclass
 class Abundance:
     """Depth of each contig in each sample: names ``(n,) str``, samples ``(s,) str``,
-    depth ``(n, s) float32`` (mean reads per position)."""
+    depth ``(n, s) float32`` (mean reads per position), long_reads ``(s,) bool`` (the
+    sample's reads are long, median aligned length > :data:`LONG_READ_BP`; False where
+    unknown, as for a depth table)."""
 
     names: np.ndarray
     samples: np.ndarray
     depth: np.ndarray
+    long_reads: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.depth.shape != (len(self.names), len(self.samples)):
             raise ValueError(f"bug: depth shape {self.depth.shape} vs {len(self.names)} contigs x {len(self.samples)} samples")
+        self.long_reads = (np.zeros(len(self.samples), dtype=bool) if self.long_reads is None
+                           else np.asarray(self.long_reads, dtype=bool))
+        if self.long_reads.shape != (len(self.samples),):
+            raise ValueError(f"bug: long_reads shape {self.long_reads.shape} vs {len(self.samples)} samples")
 
     def save(self, path: str | os.PathLike) -> None:
         save_npz(path, names=self.names, samples=self.samples, depth=self.depth.astype(np.float32),
-                 refhash=refhash(self.names))
+                 long_reads=self.long_reads, refhash=refhash(self.names))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Abundance":
         data = load_checked(path, ("names", "samples", "depth"))
-        return cls(data["names"], data["samples"], data["depth"].astype(np.float32))
+        return cls(data["names"], data["samples"], data["depth"].astype(np.float32), data.get("long_reads"))
 
 
 def trimmed_mean(depths: np.ndarray, trim_fraction: float) -> float:
@@ -142,6 +149,34 @@ IDENTITY_SAMPLE_READS = 10_000
 LONG_READ_BP = 1000
 
 
+def read_sample(reads, min_mapq: int) -> tuple[np.ndarray, np.ndarray]:
+    """Identity ``(r,) float`` and aligned columns ``(r,) int`` of the first
+    :data:`IDENTITY_SAMPLE_READS` usable ``reads`` (any iterable of pysam reads; no more
+    are consumed)."""
+    ident, cols = [], []
+    usable = (r for r in reads if not r.flag & SKIP_FLAGS and r.mapping_quality >= min_mapq and r.has_tag("NM"))
+    for read in itertools.islice(usable, IDENTITY_SAMPLE_READS):
+        c = sum(n for op, n in read.cigartuples if op in _COLUMN_OPS)
+        if c:
+            ident.append(1.0 - read.get_tag("NM") / c)
+            cols.append(c)
+    return np.array(ident, dtype=float), np.array(cols, dtype=np.int64)
+
+
+def is_long(cols: np.ndarray) -> bool:
+    """Whether reads of aligned columns ``cols`` (:func:`read_sample`) are long reads."""
+    return len(cols) > 0 and float(np.median(cols)) > LONG_READ_BP
+
+
+def long_read_bam(bam_path: str | os.PathLike, min_mapq: int) -> bool:
+    """Whether a sorted, indexed BAM holds long reads (its first usable reads)."""
+    bam = _open_checked(bam_path)
+    try:
+        return is_long(read_sample(bam.fetch(until_eof=True), min_mapq)[1])
+    finally:
+        bam.close()
+
+
 def identity_threshold(reads, min_identity: float, min_mapq: int, source: str) -> float:
     """The identity threshold of one sample from its first :data:`IDENTITY_SAMPLE_READS`
     usable ``reads`` (any iterable of pysam reads; no more are consumed): ``min_identity``
@@ -153,14 +188,8 @@ def identity_threshold(reads, min_identity: float, min_mapq: int, source: str) -
     >= 0.97, threshold 0.902."""
     if min_identity <= 0:
         return min_identity
-    ident, cols = [], []
-    usable = (r for r in reads if not r.flag & SKIP_FLAGS and r.mapping_quality >= min_mapq and r.has_tag("NM"))
-    for read in itertools.islice(usable, IDENTITY_SAMPLE_READS):
-        c = sum(n for op, n in read.cigartuples if op in _COLUMN_OPS)
-        if c:
-            ident.append(1.0 - read.get_tag("NM") / c)
-            cols.append(c)
-    if not cols or float(np.median(cols)) <= LONG_READ_BP:
+    ident, cols = read_sample(reads, min_mapq)
+    if not is_long(cols):
         return min_identity
     m = float(np.median(ident))
     threshold = max(0.0, min(min_identity, m - (1.0 - min_identity)))
@@ -338,7 +367,8 @@ def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.
             futures = [pool.submit(bam_depth, str(b), names, lengths, **kwargs) for b in bams]
             cols = [f.result() for f in futures]
     depth = np.stack(cols, axis=1).astype(np.float32)
-    return Abundance(np.asarray(names, dtype=str), np.array(samples, dtype=str), depth)
+    long_reads = np.array([long_read_bam(b, opts.min_mapq) for b in bams], dtype=bool)
+    return Abundance(np.asarray(names, dtype=str), np.array(samples, dtype=str), depth, long_reads)
 
 
 def merge(parts: list[Abundance], sources: list[str]) -> Abundance:
@@ -350,7 +380,8 @@ def merge(parts: list[Abundance], sources: list[str]) -> Abundance:
     samples = np.concatenate([p.samples for p in parts])
     if len(set(samples.tolist())) != len(samples):
         raise InputError(f"duplicate sample names across {', '.join(sources)}; each sample must appear once")
-    return Abundance(parts[0].names, samples, np.concatenate([p.depth for p in parts], axis=1))
+    return Abundance(parts[0].names, samples, np.concatenate([p.depth for p in parts], axis=1),
+                     np.concatenate([p.long_reads for p in parts]))
 
 
 def read_depth_table(path: str | os.PathLike) -> Abundance:
@@ -401,7 +432,7 @@ def align_to(abundance: Abundance, names: np.ndarray, source: str) -> Abundance:
         raise InputError(f"{source}: contig '{missing[0]}' ({len(missing)} in all) has no depth row; "
                          "the depth table must cover every contig of the FASTA")
     order = np.array([index[n] for n in names.tolist()], dtype=np.int64)
-    return Abundance(np.asarray(names, dtype=str), abundance.samples, abundance.depth[order])
+    return Abundance(np.asarray(names, dtype=str), abundance.samples, abundance.depth[order], abundance.long_reads)
 
 
 def usable(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ exactly the schema's keys. Each stage receives only the sections it uses.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping
 
 
@@ -49,6 +49,8 @@ class DepthOptions:
 #: Vamb 5's network for ``vae.hidden`` / ``vae.dropout`` null: (hidden, dropout) with
 #: several samples and with one (Vamb's encode.VAE)
 VAMB_NETWORK = {"several": ((512, 512), 0.2), "one": ((256, 256), 0.0)}
+#: ``vae.importance_samples`` null: k for each bound
+DEFAULT_IMPORTANCE_SAMPLES = {"iwae": 5, "elbo": 1}
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class VAEOptions:
     mse_ratio: float
     variance: str
     contig_weights: str
-    importance_samples: int
+    importance_samples: int | None
     bound: str
     mask_rate: float
     contrastive: float
@@ -84,6 +86,17 @@ class VAEOptions:
         hidden, dropout = VAMB_NETWORK["one" if n_samples == 1 else "several"]
         return (list(self.hidden if self.hidden is not None else hidden),
                 self.dropout if self.dropout is not None else dropout)
+
+    def resolved(self, n_samples: int, long_reads: bool) -> "VAEOptions":
+        """These options with ``bound`` and ``importance_samples`` made concrete for
+        ``n_samples`` samples (``long_reads``: any of them long reads): ``auto`` = iwae
+        where depth is weak (one sample, or long reads), else elbo; k null =
+        :data:`DEFAULT_IMPORTANCE_SAMPLES` of that bound."""
+        bound = self.bound
+        if bound == "auto":
+            bound = "iwae" if n_samples == 1 or long_reads else "elbo"
+        k = self.importance_samples if self.importance_samples is not None else DEFAULT_IMPORTANCE_SAMPLES[bound]
+        return replace(self, bound=bound, importance_samples=k)
 
 
 @dataclass(frozen=True)

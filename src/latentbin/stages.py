@@ -192,7 +192,8 @@ def map_depth(p: Paths, *, depth: DepthOptions, mapping: MappingOptions, threads
     preset = sample.preset_for(mapping.default_preset, mapping.long_preset)
     column = stream_sample_depth(p.index, reads, preset, mapping.extra, threads, sample.name,
                                  names, lengths, depth, contigs_source=str(p.contigs))
-    Abundance(np.asarray(names, dtype=str), np.array([sample.name], dtype=str), column[:, None]).save(p.depth)
+    Abundance(np.asarray(names, dtype=str), np.array([sample.name], dtype=str), column[:, None],
+              np.array([sample.kind == "long"])).save(p.depth)
     log.info("sample %s: reads mapped (minimap2 -x %s) and depth of %d contigs computed from the stream in %.1f s "
              "-> %s", sample.name, preset, len(names), time.perf_counter() - t0, p.depth)
 
@@ -237,7 +238,8 @@ def train(p: Paths, *, vae: VAEOptions, seed: int, threads: int = 1) -> None:
     t0 = time.perf_counter()
     comp, ab, rows, cols = _usable_inputs(p)
     model, _ = train_vae(ab.depth[rows][:, cols], comp.tnf[rows], comp.lengths[rows], vae, seed, threads=threads,
-                         log_path=p.train_log, checkpoint=p.get("checkpoint"))
+                         log_path=p.train_log, checkpoint=p.get("checkpoint"),
+                         long_reads=bool(ab.long_reads[cols].any()))
     model.save(p.model, extra={"refhash": refhash(comp.names), "samples": ab.samples[cols].tolist()})
     if "train_info" in p:
         dev = pick_device(vae.device)

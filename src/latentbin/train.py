@@ -164,9 +164,11 @@ def batch_size_for(n: int, batch_size: int) -> int:
     return lowered
 
 
-def params_from_options(n_samples: int, vae: VAEOptions) -> VAEParams:
+def params_from_options(n_samples: int, vae: VAEOptions, long_reads: bool = False) -> VAEParams:
     """Model parameters (saved with the weights) from the ``vae`` options; ``hidden`` and
-    ``dropout`` null follow Vamb 5's rule (2x512 and 0.2; 2x256 and 0 with one sample)."""
+    ``dropout`` null follow Vamb 5's rule (2x512 and 0.2; 2x256 and 0 with one sample),
+    ``importance_samples`` null that of :meth:`VAEOptions.resolved`."""
+    vae = vae.resolved(n_samples, long_reads)
     hidden, dropout = vae.network(n_samples)
     return VAEParams(n_samples=n_samples, latent=vae.latent, hidden=hidden, dropout=dropout,
                      variance=vae.variance, loss=vae.loss, alpha=vae.alpha, beta=vae.beta, capacity=vae.capacity,
@@ -301,14 +303,16 @@ class _Progress:
 
 def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEOptions, seed: int,
               device: str | None = None, threads: int = 1, log_path: str | os.PathLike | None = None,
-              checkpoint: str | os.PathLike | None = None) -> tuple[VAE, list[dict]]:
+              checkpoint: str | os.PathLike | None = None, long_reads: bool = False) -> tuple[VAE, list[dict]]:
     """Train the VAE on depth ``(n, s)`` (every sample and contig with reads), TNF
-    ``(n, 103)`` and lengths ``(n,)`` (bp).
+    ``(n, 103)`` and lengths ``(n,)`` (bp). ``long_reads``: some samples are long reads
+    (for ``vae.bound`` auto, :meth:`VAEOptions.resolved`).
 
     Logs progress, and with ``log_path`` writes the per-epoch TSV at the end. With
     ``checkpoint``, saves and resumes as the module docstring says. Returns (model in eval
     mode, per-epoch history).
     """
+    vae = vae.resolved(depth.shape[1], long_reads)
     dev = pick_device(device or vae.device)
     x_np, w_np = prepare(depth, tnf, lengths, vae.contig_weights)
     n = len(x_np)
@@ -348,8 +352,9 @@ def train_vae(depth: np.ndarray, tnf: np.ndarray, lengths: np.ndarray, vae: VAEO
                 torch.cuda.set_rng_state(state["cuda_rng"], dev)
             history, epoch0, b0, resume = state["history"], state["epoch"], state["batch"], state.get("partial")
             log.info("resuming training from %s at epoch %d (batch %d)", ckpt, epoch0 + 1, b0)
-        log.info("training VAE on %s: %d contigs x %d samples, %d epochs, %s variance, %s precision", dev, n,
-                 depth.shape[1], vae.epochs, vae.variance, vae.precision)
+        log.info("training VAE on %s: %d contigs x %d samples%s, %d epochs, %s variance, %s bound (k = %d), %s "
+                 "precision", dev, n, depth.shape[1], " of long reads" if long_reads else "", vae.epochs,
+                 vae.variance, vae.bound, vae.importance_samples, vae.precision)
         progress = _Progress(vae.epochs, epoch0)
 
         def snapshot(epoch: int, batch: int, partial: dict | None) -> dict:
