@@ -115,7 +115,7 @@ STANDARD: dict[str, tuple[str, tuple[str, ...] | None, dict[str, str]]] = {
         "fixed-variance": "--variance fixed", "vamb-alpha": "--config {configs}/vamb_alpha.yaml",
         "no-contig-weights": "--contig-weights none"}),
     "bound": ("1,2,3", None, {  # vae.bound auto = iwae on one sample or long reads, elbo elsewhere
-        "elbo": "--bound elbo", "iwae": "--bound iwae"}),
+        "elbo": "--bound elbo", "iwae-5": "--importance-samples 5 --bound iwae"}),
     "one sample": ("1,2,3", ("dev-1s",), {
         "auto-net": "--config {configs}/auto_net.yaml", "vamb-rule": "--config {configs}/vamb_rule.yaml"}),
 }
