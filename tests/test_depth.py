@@ -114,7 +114,8 @@ def test_long_noisy_reads_keep_their_depth_and_drop_the_other_strain(tmp_path):
     own = bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0, end_exclusion=0)[0] * 300 / 400
     assert got == pytest.approx(own, rel=0.05)
     with pysam.AlignmentFile(str(path)) as f:
-        assert stream_depth(f, "s", names, lengths, "mean", 0, 0.97, 0, end_exclusion=0)[0] == pytest.approx(got, rel=0.02)
+        streamed = stream_depth(f, "s", names, lengths, "mean", 0, 0.97, 0, end_exclusion=0)
+    assert streamed.depth[0] == pytest.approx(got, rel=0.02) and streamed.long_reads
 
 
 def test_depth_records_which_samples_are_long_reads(bam, tmp_path):
@@ -258,7 +259,7 @@ def test_stream_depth_equals_bam_depth_in_any_order(bam, tmp_path, statistic, tr
     for seed in (0, 1):
         sam = _shuffled_sam(bam, tmp_path / f"s{seed}.sam", seed)
         with pysam.AlignmentFile(str(sam), "r") as f:
-            got = stream_depth(f, str(sam), NAMES, LENGTHS, statistic, trim, identity, mapq, end_exclusion=ends)
+            got = stream_depth(f, str(sam), NAMES, LENGTHS, statistic, trim, identity, mapq, end_exclusion=ends).depth
         np.testing.assert_array_equal(got, want)
 
 
@@ -270,7 +271,7 @@ def test_stream_depth_flushes_in_batches(bam, tmp_path, monkeypatch):
     want = bam_depth(bam, NAMES, LENGTHS, **PLAIN)
     monkeypatch.setattr(d, "FLUSH_BLOCKS", 7)
     with pysam.AlignmentFile(str(bam)) as f:
-        np.testing.assert_array_equal(d.stream_depth(f, str(bam), NAMES, LENGTHS, **PLAIN), want)
+        np.testing.assert_array_equal(d.stream_depth(f, str(bam), NAMES, LENGTHS, **PLAIN).depth, want)
 
 
 def test_stream_header_without_a_contig_is_one_line(bam, tmp_path):
@@ -301,12 +302,18 @@ def test_map_depth_from_reads_equals_depth_from_the_sorted_bam(mapped, tmp_path)
     assert list(streamed.samples) == [sample]
     np.testing.assert_array_equal(streamed.depth, sorted_bam.depth)
     assert streamed.long_reads.tolist() == sorted_bam.long_reads.tolist() == [False]
-    # a sheet row with a long column is flagged as long reads (mapped with mapping.long_preset)
+    # long reads (3 kbp pieces of the contigs, mapped with mapping.long_preset) are flagged
+    from latentbin.contigs import iter_fasta
     from latentbin.stages import map_depth
     from tests.helpers import options as opts
 
+    seqs = [seq.decode() for _, seq in iter_fasta(contigs) if len(seq) > 3500]
+    longs = tmp_path / "long.fq"
+    with open(longs, "w") as fh:
+        for i, seq in enumerate(seqs[:40]):
+            fh.write(f"@L{i}\n{seq[:3000]}\n+\n{'I' * 3000}\n")
     o = opts()
-    map_depth(Paths(contigs=contigs, index=contigs, reads=[r1], sample={"name": "L", "long": str(r1)},
+    map_depth(Paths(contigs=contigs, index=contigs, reads=[longs], sample={"name": "L", "long": str(longs)},
                     depth=tmp_path / "l.npz"), depth=o.depth, mapping=o.mapping)
     assert Abundance.load(tmp_path / "l.npz").long_reads.tolist() == [True]
     from latentbin.mapping import stream_sample_depth

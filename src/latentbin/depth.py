@@ -25,6 +25,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -280,13 +281,21 @@ def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarra
     return out
 
 
+class SampleDepth(NamedTuple):
+    """One sample's depths from a stream: depth ``(n,) float32``, and whether its reads
+    are long reads (:func:`is_long` of its first reads)."""
+
+    depth: np.ndarray
+    long_reads: bool
+
+
 #: aligned blocks collected before they are added into the coverage difference array
 FLUSH_BLOCKS = 1 << 20
 
 
 def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray, statistic: str,
                  trim_fraction: float, min_identity: float, min_mapq: int, *, end_exclusion: int,
-                 contigs_source: str = "the contigs") -> np.ndarray:
+                 contigs_source: str = "the contigs") -> SampleDepth:
     """Depth of each contig ``(n,) float32`` from alignments in any order: an open
     ``pysam.AlignmentFile`` (SAM/BAM, e.g. minimap2's output on a pipe), no sort or index
     needed. Same filters and statistic as :func:`bam_depth` (equal results; for long reads
@@ -314,6 +323,7 @@ def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray
 
     stream = iter(alignments)
     head = list(itertools.islice(stream, IDENTITY_SAMPLE_READS))  # the reads that set the threshold
+    long_reads = is_long(read_sample(head, min_mapq)[1])
     min_identity = identity_threshold(head, min_identity, min_mapq, source)
     for read in itertools.chain(head, stream):
         tid = read.reference_id
@@ -337,7 +347,7 @@ def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray
             out[i] = _statistic(np.cumsum(seg, dtype=np.int32), statistic, trim_fraction, end_exclusion)
     if n_used == 0:
         _no_reads_warning(source, min_mapq, min_identity)
-    return out
+    return SampleDepth(out, long_reads)
 
 
 def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.ndarray, opts: DepthOptions,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .depth import stream_depth
+from .depth import SampleDepth, stream_depth
 from .errors import InputError
 from .options import DepthOptions
 
@@ -30,9 +30,9 @@ def minimap2_command(index: str | os.PathLike, reads: list[str], preset: str, ex
 
 def stream_sample_depth(index: str | os.PathLike, reads: list[str], preset: str, extra: str, threads: int,
                         sample: str, names: np.ndarray, lengths: np.ndarray, opts: DepthOptions,
-                        contigs_source: str = "the contigs") -> np.ndarray:
+                        contigs_source: str = "the contigs") -> SampleDepth:
     """Depth of each contig ``(n,) float32`` in one sample, straight from minimap2's
-    output. A failing minimap2 is an :class:`InputError` naming the sample and the end of
+    output, and whether its reads are long reads. A failing minimap2 is an :class:`InputError` naming the sample and the end of
     minimap2's messages."""
     import pysam
 

@@ -192,8 +192,8 @@ def map_depth(p: Paths, *, depth: DepthOptions, mapping: MappingOptions, threads
     preset = sample.preset_for(mapping.default_preset, mapping.long_preset)
     column = stream_sample_depth(p.index, reads, preset, mapping.extra, threads, sample.name,
                                  names, lengths, depth, contigs_source=str(p.contigs))
-    Abundance(np.asarray(names, dtype=str), np.array([sample.name], dtype=str), column[:, None],
-              np.array([sample.kind == "long"])).save(p.depth)
+    Abundance(np.asarray(names, dtype=str), np.array([sample.name], dtype=str), column.depth[:, None],
+              np.array([column.long_reads])).save(p.depth)
     log.info("sample %s: reads mapped (minimap2 -x %s) and depth of %d contigs computed from the stream in %.1f s "
              "-> %s", sample.name, preset, len(names), time.perf_counter() - t0, p.depth)
 
