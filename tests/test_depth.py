@@ -6,7 +6,7 @@ import pytest
 from scipy.stats import trim_mean
 
 from latentbin.depth import (Abundance, align_to, bam_depth, compute_depth, coverage_from_blocks, merge,
-                             read_depth_table, trimmed_mean)
+                             read_depth_table, read_sample, trimmed_mean)
 from latentbin.errors import InputError
 from latentbin.options import DepthOptions
 from tests.helpers import make_bam, random_reads
@@ -40,7 +40,7 @@ def samtools_depth(bam_path, extra=()):
 def test_depth_matches_samtools(bam, statistic, trim):
     per = samtools_depth(bam)
     got = bam_depth(bam, NAMES, LENGTHS, statistic=statistic, trim_fraction=trim, min_identity=0.0, min_mapq=0,
-                    end_exclusion=0)
+                    end_exclusion=0).depth
     want = [per[n].mean() if statistic == "mean" else trim_mean(per[n], trim) for n in NAMES]
     np.testing.assert_allclose(got, want, rtol=1e-5)
 
@@ -48,7 +48,7 @@ def test_depth_matches_samtools(bam, statistic, trim):
 @pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
 def test_mapq_filter_matches_samtools(bam):
     per = samtools_depth(bam, ["-Q", "5"])
-    got = bam_depth(bam, NAMES, LENGTHS, statistic="mean", trim_fraction=0, min_identity=0.0, min_mapq=5, end_exclusion=0)
+    got = bam_depth(bam, NAMES, LENGTHS, statistic="mean", trim_fraction=0, min_identity=0.0, min_mapq=5, end_exclusion=0).depth
     np.testing.assert_allclose(got, [per[n].mean() for n in NAMES], rtol=1e-5)
 
 
@@ -59,9 +59,9 @@ def test_identity_filter_by_hand(tmp_path):
              {"ref": 0, "pos": 0, "cigar": [(0, 50), (2, 5), (0, 50)], "nm": 5}]
     path = make_bam(tmp_path / "id.bam", [("c1", 200)], reads)
     names, lengths = np.array(["c1"]), np.array([200])
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.97, min_mapq=0, end_exclusion=0)[0] == pytest.approx(100 / 200)
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.95, min_mapq=0, end_exclusion=0)[0] == pytest.approx((100 + 100 + 100) / 200)
-    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0, end_exclusion=0)[0] == pytest.approx(300 / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.97, min_mapq=0, end_exclusion=0).depth[0] == pytest.approx(100 / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.95, min_mapq=0, end_exclusion=0).depth[0] == pytest.approx((100 + 100 + 100) / 200)
+    assert bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0, end_exclusion=0).depth[0] == pytest.approx(300 / 200)
 
 
 def _long_reads(rng, n, length, contig_len, error, other_strain=0):
@@ -94,9 +94,9 @@ def test_identity_threshold_follows_long_reads_own_accuracy(length, error, want)
             return self.nm
 
     rng = np.random.default_rng(0)
-    got = identity_threshold([Read(int(rng.binomial(length, error))) for _ in range(2000)], 0.97, 0, "s")
+    got = identity_threshold(*read_sample([Read(int(rng.binomial(length, error))) for _ in range(2000)], 0), 0.97, "s")
     assert got == pytest.approx(want, abs=0.004)
-    assert identity_threshold([Read(0)], 0.0, 0, "s") == 0.0  # the filter off stays off
+    assert identity_threshold(*read_sample([Read(0)], 0), 0.0, "s") == 0.0  # the filter off stays off
 
 
 def test_long_noisy_reads_keep_their_depth_and_drop_the_other_strain(tmp_path):
@@ -110,12 +110,31 @@ def test_long_noisy_reads_keep_their_depth_and_drop_the_other_strain(tmp_path):
     reads = _long_reads(rng, 300, 5000, 200_000, 0.07, other_strain=100)
     path = make_bam(tmp_path / "ont.bam", [("c1", 200_000)], reads)
     names, lengths = np.array(["c1"]), np.array([200_000])
-    got = bam_depth(path, names, lengths, "mean", 0, min_identity=0.97, min_mapq=0, end_exclusion=0)[0]
-    own = bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0, end_exclusion=0)[0] * 300 / 400
+    got = bam_depth(path, names, lengths, "mean", 0, min_identity=0.97, min_mapq=0, end_exclusion=0).depth[0]
+    own = bam_depth(path, names, lengths, "mean", 0, min_identity=0.0, min_mapq=0, end_exclusion=0).depth[0] * 300 / 400
     assert got == pytest.approx(own, rel=0.05)
     with pysam.AlignmentFile(str(path)) as f:
         streamed = stream_depth(f, "s", names, lengths, "mean", 0, 0.97, 0, end_exclusion=0)
     assert streamed.depth[0] == pytest.approx(got, rel=0.02) and streamed.long_reads
+
+
+def test_a_sample_is_probed_once(bam, tmp_path, monkeypatch):
+    """One look at a sample's first reads sets both its long-read flag and its identity
+    threshold: compute_depth and stream_depth sample each sample's reads once."""
+    import pysam
+
+    import latentbin.depth as d
+
+    calls = []
+    real = d.read_sample
+    monkeypatch.setattr(d, "read_sample", lambda reads, mapq: calls.append(1) or real(reads, mapq))
+    rng = np.random.default_rng(1)
+    ont = make_bam(tmp_path / "ont.bam", REFS, _long_reads(rng, 50, 1200, 1500, 0.07))
+    assert d.compute_depth([bam, ont], NAMES, LENGTHS, CFG).long_reads.tolist() == [False, True]
+    assert len(calls) == 2
+    with pysam.AlignmentFile(str(ont)) as f:
+        assert d.stream_depth(f, "s", NAMES, LENGTHS, **PLAIN).long_reads
+    assert len(calls) == 3
 
 
 def test_depth_records_which_samples_are_long_reads(bam, tmp_path):
@@ -137,10 +156,10 @@ def test_depth_records_which_samples_are_long_reads(bam, tmp_path):
 @pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools not installed (apt-get install samtools)")
 def test_end_exclusion_drops_the_contig_ends(bam):
     per = samtools_depth(bam)
-    got = bam_depth(bam, NAMES, LENGTHS, **{**PLAIN, "end_exclusion": 75})
+    got = bam_depth(bam, NAMES, LENGTHS, **{**PLAIN, "end_exclusion": 75}).depth
     want = [per[n][75:len(per[n]) - 75].mean() if len(per[n]) > 150 else per[n].mean() for n in NAMES]
     np.testing.assert_allclose(got, want, rtol=1e-5)
-    assert not np.allclose(got, bam_depth(bam, NAMES, LENGTHS, **PLAIN))
+    assert not np.allclose(got, bam_depth(bam, NAMES, LENGTHS, **PLAIN).depth)
 
 
 def test_trimmed_mean_equals_scipy():
@@ -203,7 +222,7 @@ def test_bam_errors(tmp_path, bam):
         bam_depth(bam, np.array(["c1", "other"]), np.array([1500, 10]), **PLAIN)
     # a sample whose reads all fail the filters: zeros and a warning (dropped before training)
     empty = make_bam(tmp_path / "e.bam", REFS, [{"ref": 0, "pos": 5, "cigar": [(0, 50)], "flag": 256}])
-    assert not bam_depth(empty, NAMES, LENGTHS, **PLAIN).any()
+    assert not bam_depth(empty, NAMES, LENGTHS, **PLAIN).depth.any()
     notbam = tmp_path / "x.bam"
     notbam.write_text("hello")
     with pytest.raises(InputError, match="not a BAM file"):
@@ -255,7 +274,7 @@ def test_stream_depth_equals_bam_depth_in_any_order(bam, tmp_path, statistic, tr
 
     from latentbin.depth import stream_depth
 
-    want = bam_depth(bam, NAMES, LENGTHS, statistic, trim, identity, mapq, end_exclusion=ends)
+    want = bam_depth(bam, NAMES, LENGTHS, statistic, trim, identity, mapq, end_exclusion=ends).depth
     for seed in (0, 1):
         sam = _shuffled_sam(bam, tmp_path / f"s{seed}.sam", seed)
         with pysam.AlignmentFile(str(sam), "r") as f:
@@ -268,7 +287,7 @@ def test_stream_depth_flushes_in_batches(bam, tmp_path, monkeypatch):
 
     import latentbin.depth as d
 
-    want = bam_depth(bam, NAMES, LENGTHS, **PLAIN)
+    want = bam_depth(bam, NAMES, LENGTHS, **PLAIN).depth
     monkeypatch.setattr(d, "FLUSH_BLOCKS", 7)
     with pysam.AlignmentFile(str(bam)) as f:
         np.testing.assert_array_equal(d.stream_depth(f, str(bam), NAMES, LENGTHS, **PLAIN).depth, want)

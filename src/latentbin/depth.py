@@ -169,28 +169,15 @@ def is_long(cols: np.ndarray) -> bool:
     return len(cols) > 0 and float(np.median(cols)) > LONG_READ_BP
 
 
-def long_read_bam(bam_path: str | os.PathLike, min_mapq: int) -> bool:
-    """Whether a sorted, indexed BAM holds long reads (its first usable reads)."""
-    bam = _open_checked(bam_path)
-    try:
-        return is_long(read_sample(bam.fetch(until_eof=True), min_mapq)[1])
-    finally:
-        bam.close()
-
-
-def identity_threshold(reads, min_identity: float, min_mapq: int, source: str) -> float:
-    """The identity threshold of one sample from its first :data:`IDENTITY_SAMPLE_READS`
-    usable ``reads`` (any iterable of pysam reads; no more are consumed): ``min_identity``
-    for short reads; for long reads (median aligned length > :data:`LONG_READ_BP`)
+def identity_threshold(ident: np.ndarray, cols: np.ndarray, min_identity: float, source: str) -> float:
+    """The identity threshold of one sample from its read sample ``ident``, ``cols``
+    (:func:`read_sample`): ``min_identity`` for short reads; for long reads (median aligned length > :data:`LONG_READ_BP`)
     ``min(min_identity, m - (1 - min_identity))`` with ``m`` their median identity: the
     allowance below the reads' own accuracy that ``min_identity`` gives reads of ~100 %
     accuracy, so reads of a strain some % of ANI away fall under it as they do for
     short reads. On the suite's ONT-like reads (8 % errors): median identity 0.932, none
     >= 0.97, threshold 0.902."""
-    if min_identity <= 0:
-        return min_identity
-    ident, cols = read_sample(reads, min_mapq)
-    if not is_long(cols):
+    if min_identity <= 0 or not is_long(cols):
         return min_identity
     m = float(np.median(ident))
     threshold = max(0.0, min(min_identity, m - (1.0 - min_identity)))
@@ -199,6 +186,21 @@ def identity_threshold(reads, min_identity: float, min_mapq: int, source: str) -
                  "depth.min_identity %g (relative to the reads' own accuracy)", source, float(np.median(cols)), m,
                  threshold, min_identity)
     return threshold
+
+
+class ReadProbe(NamedTuple):
+    """What a sample's first reads say: whether they are long reads (:func:`is_long`),
+    and the identity threshold its depths use (:func:`identity_threshold`)."""
+
+    long_reads: bool
+    min_identity: float
+
+
+def probe_reads(reads, min_identity: float, min_mapq: int, source: str) -> ReadProbe:
+    """:class:`ReadProbe` of one sample from its first :data:`IDENTITY_SAMPLE_READS`
+    usable ``reads`` (any iterable of pysam reads; no more are consumed)."""
+    ident, cols = read_sample(reads, min_mapq)
+    return ReadProbe(is_long(cols), identity_threshold(ident, cols, min_identity, source))
 
 
 def _passing_blocks(read, min_mapq: int, min_identity: float, source: str):
@@ -249,15 +251,24 @@ def _no_reads_warning(source: str, min_mapq: int, min_identity: float) -> None:
                 min_mapq, min_identity)
 
 
+class SampleDepth(NamedTuple):
+    """One sample's depths from a stream: depth ``(n,) float32``, and whether its reads
+    are long reads (:func:`is_long` of its first reads)."""
+
+    depth: np.ndarray
+    long_reads: bool
+
+
 def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarray, statistic: str,
               trim_fraction: float, min_identity: float, min_mapq: int, *, end_exclusion: int,
-              contigs_source: str = "the contigs") -> np.ndarray:
+              contigs_source: str = "the contigs") -> SampleDepth:
     """Depth of each contig ``(n,) float32`` in one sorted, indexed BAM (see module
     docstring), one contig at a time (memory: the longest contig)."""
     bam = _open_checked(bam_path)
     try:
         check_header(bam, str(bam_path), names, lengths, contigs_source)
-        min_identity = identity_threshold(bam.fetch(until_eof=True), min_identity, min_mapq, str(bam_path))
+        probe = probe_reads(bam.fetch(until_eof=True), min_identity, min_mapq, str(bam_path))
+        min_identity = probe.min_identity
         out = np.zeros(len(names), dtype=np.float32)
         n_used = 0
         for i, (name, length) in enumerate(zip(names, lengths)):
@@ -278,15 +289,7 @@ def bam_depth(bam_path: str | os.PathLike, names: np.ndarray, lengths: np.ndarra
         bam.close()
     if n_used == 0:
         _no_reads_warning(str(bam_path), min_mapq, min_identity)
-    return out
-
-
-class SampleDepth(NamedTuple):
-    """One sample's depths from a stream: depth ``(n,) float32``, and whether its reads
-    are long reads (:func:`is_long` of its first reads)."""
-
-    depth: np.ndarray
-    long_reads: bool
+    return SampleDepth(out, probe.long_reads)
 
 
 #: aligned blocks collected before they are added into the coverage difference array
@@ -323,8 +326,8 @@ def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray
 
     stream = iter(alignments)
     head = list(itertools.islice(stream, IDENTITY_SAMPLE_READS))  # the reads that set the threshold
-    long_reads = is_long(read_sample(head, min_mapq)[1])
-    min_identity = identity_threshold(head, min_identity, min_mapq, source)
+    probe = probe_reads(head, min_identity, min_mapq, source)
+    min_identity = probe.min_identity
     for read in itertools.chain(head, stream):
         tid = read.reference_id
         if tid < 0 or slot[tid] < 0:
@@ -347,7 +350,7 @@ def stream_depth(alignments, source: str, names: np.ndarray, lengths: np.ndarray
             out[i] = _statistic(np.cumsum(seg, dtype=np.int32), statistic, trim_fraction, end_exclusion)
     if n_used == 0:
         _no_reads_warning(source, min_mapq, min_identity)
-    return SampleDepth(out, long_reads)
+    return SampleDepth(out, probe.long_reads)
 
 
 def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.ndarray, opts: DepthOptions,
@@ -368,16 +371,16 @@ def compute_depth(bams: list[str | os.PathLike], names: np.ndarray, lengths: np.
         _open_checked(b).close()
     workers = max(1, min(threads, len(bams)))
     if workers == 1:
-        cols = [bam_depth(b, names, lengths, **kwargs) for b in bams]
+        parts = [bam_depth(b, names, lengths, **kwargs) for b in bams]
     else:
         # fork: workers need only numpy + pysam, and spawn cannot re-import a stdin or
         # Snakemake-script __main__; depth runs before any torch thread pool exists.
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [pool.submit(bam_depth, str(b), names, lengths, **kwargs) for b in bams]
-            cols = [f.result() for f in futures]
-    depth = np.stack(cols, axis=1).astype(np.float32)
-    long_reads = np.array([long_read_bam(b, opts.min_mapq) for b in bams], dtype=bool)
+            parts = [f.result() for f in futures]
+    depth = np.stack([p.depth for p in parts], axis=1).astype(np.float32)
+    long_reads = np.array([p.long_reads for p in parts], dtype=bool)
     return Abundance(np.asarray(names, dtype=str), np.array(samples, dtype=str), depth, long_reads)
 
 
