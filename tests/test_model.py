@@ -60,7 +60,7 @@ def test_loss_on_tiny_batch_by_hand():
 
 
 def test_learned_variance_is_unconstrained():
-    model = VAE(vae_params(3, latent=4, hidden=[8, 8])).eval()
+    model = VAE(vae_params(3, latent=4, hidden=[8, 8], variance="learned")).eval()
     with torch.no_grad():
         model.logvar.bias.fill_(-20.0)  # a softplus floor would make this impossible
     _, logvar = model.encode(torch.randn(5, 107))

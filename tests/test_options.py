@@ -44,15 +44,17 @@ def test_per_sample_mode_bins_multisplit():
 
 
 @pytest.mark.parametrize("over, n_samples, long_reads, want", [
-    ({}, 3, False, ("elbo", 1)),  # the default: several short-read samples, plain VAE
-    ({}, 1, False, ("iwae", 5)),  # one sample: depth is weak
-    ({}, 3, True, ("iwae", 5)),  # long reads
-    ({"importance_samples": 3}, 1, False, ("iwae", 3)),  # k given: kept
-    ({"bound": "elbo"}, 1, True, ("elbo", 1)),  # bound given: kept
-    ({"bound": "iwae"}, 4, False, ("iwae", 5)),
+    ({}, 3, False, ("elbo", 1, "fixed")),  # the default: several short-read samples, Vamb 5's VAE
+    ({}, 1, False, ("iwae", 5, "learned")),  # one sample: depth is weak
+    ({}, 3, True, ("iwae", 5, "learned")),  # long reads
+    ({"importance_samples": 3}, 1, False, ("iwae", 3, "learned")),  # k given: kept
+    ({"bound": "elbo"}, 1, True, ("elbo", 1, "learned")),  # bound given: kept
+    ({"bound": "iwae"}, 4, False, ("iwae", 5, "fixed")),
+    ({"variance": "learned"}, 4, False, ("elbo", 1, "learned")),  # variance given: kept
+    ({"variance": "fixed"}, 1, False, ("iwae", 5, "fixed")),
 ])
-def test_auto_bound_is_iwae_where_depth_is_weak(over, n_samples, long_reads, want):
+def test_auto_bound_and_variance_follow_how_weak_depth_is(over, n_samples, long_reads, want):
     vae = Options.from_config(load_layers([], {"vae": over})).vae
     got = vae.resolved(n_samples, long_reads)
-    assert (got.bound, got.importance_samples) == want
+    assert (got.bound, got.importance_samples, got.variance) == want
     assert got.resolved(1, True) == got  # concrete options stay as they are

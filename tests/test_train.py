@@ -140,19 +140,21 @@ def test_training_options_run_and_are_deterministic(over):
 
 
 def test_auto_bound_trains_one_sample_and_long_reads_with_iwae(caplog):
-    """vae.bound auto (the default): one sample or long reads train the k = 5
-    importance-weighted bound, the same model as asking for it; several short-read
-    samples a plain VAE."""
+    """vae.bound and vae.variance auto (the defaults): one sample or long reads train the
+    k = 5 importance-weighted bound with a learned variance, the same model as asking for
+    it; several short-read samples a plain VAE with fixed unit variance."""
     depth, tnf, lengths = data()
     auto = options(SMALL).vae
-    iwae = options({"vae": {**SMALL["vae"], "bound": "iwae", "importance_samples": 5}}).vae
+    iwae = options({"vae": {**SMALL["vae"], "bound": "iwae", "importance_samples": 5, "variance": "learned"}}).vae
     with caplog.at_level("INFO", logger="latentbin.train"):
         one, _ = train_vae(depth[:, :1], tnf, lengths, auto, 1, device="cpu")
     assert one.params.importance_samples == 5 and "iwae bound (k = 5)" in caplog.text
     asked, _ = train_vae(depth[:, :1], tnf, lengths, iwae, 1, device="cpu")
     assert np.array_equal(encode_latent(one, depth[:, :1], tnf, lengths), encode_latent(asked, depth[:, :1], tnf, lengths))
-    assert train_vae(depth, tnf, lengths, auto, 1, device="cpu", long_reads=True)[0].params.importance_samples == 5
-    assert train_vae(depth, tnf, lengths, auto, 1, device="cpu")[0].params.importance_samples == 1
+    long = train_vae(depth, tnf, lengths, auto, 1, device="cpu", long_reads=True)[0].params
+    several = train_vae(depth, tnf, lengths, auto, 1, device="cpu")[0].params
+    assert (one.params.variance, long.importance_samples, long.variance) == ("learned", 5, "learned")
+    assert (several.importance_samples, several.variance) == (1, "fixed")  # Vamb 5's VAE
 
 
 def test_iwae_bound_is_tighter_than_elbo():

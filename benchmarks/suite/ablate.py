@@ -112,7 +112,8 @@ STANDARD: dict[str, tuple[str, tuple[str, ...] | None, dict[str, str]]] = {
         "kmeans": "--refine-method kmeans", "no-merge": "--no-merge", "ensemble": "--ensemble clusterings"}),
     "training": ("1", None, {  # mask-0.2 lost on dev-1s over seeds 1-3 (results/suite_ablations.md)
         "contrastive-0.01": "--contrastive 0.01", "mask-0.2": "--mask-rate 0.2",
-        "fixed-variance": "--variance fixed", "vamb-alpha": "--config {configs}/vamb_alpha.yaml",
+        "learned-variance": "--variance learned", "fixed-variance": "--variance fixed",
+        "vamb-alpha": "--config {configs}/vamb_alpha.yaml",
         "no-contig-weights": "--contig-weights none"}),
     "bound": ("1,2,3", None, {  # vae.bound auto = iwae on one sample or long reads, elbo elsewhere
         "elbo": "--bound elbo", "iwae-5": "--importance-samples 5 --bound iwae"}),

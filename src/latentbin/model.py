@@ -4,9 +4,10 @@ Input per contig: relative depths ``(s,)`` (sum 1), TNF ``(103,)`` (z-scored) an
 log total abundance ``(1,)`` (z-scored), concatenated. Encoder and decoder are MLPs
 (Linear -> LeakyReLU -> Dropout -> BatchNorm, Vamb's order) of any number of layers.
 
-Unlike Vamb 5 (which dropped the variance and samples with unit variance), the encoder
-outputs a mean and an *unconstrained* log-variance by default (no softplus floor, the
-bug in Vamb's wishlist); ``variance="fixed"`` reproduces Vamb's unit variance.
+With ``variance="fixed"`` the encoder outputs a mean only and samples with unit variance,
+as Vamb 5; with ``variance="learned"`` it also outputs an *unconstrained* log-variance
+(no softplus floor, the bug in Vamb's wishlist). ``vae.variance: auto`` picks learned
+where depth is weak, fixed elsewhere (:meth:`latentbin.options.VAEOptions.resolved`).
 """
 
 from __future__ import annotations

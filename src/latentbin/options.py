@@ -88,15 +88,16 @@ class VAEOptions:
                 self.dropout if self.dropout is not None else dropout)
 
     def resolved(self, n_samples: int, long_reads: bool) -> "VAEOptions":
-        """These options with ``bound`` and ``importance_samples`` made concrete for
-        ``n_samples`` samples (``long_reads``: any of them long reads): ``auto`` = iwae
-        where depth is weak (one sample, or long reads), else elbo; k null =
-        :data:`DEFAULT_IMPORTANCE_SAMPLES` of that bound."""
-        bound = self.bound
-        if bound == "auto":
-            bound = "iwae" if n_samples == 1 or long_reads else "elbo"
+        """These options with ``bound``, ``importance_samples`` and ``variance`` made
+        concrete for ``n_samples`` samples (``long_reads``: any of them long reads). Where
+        depth is weak (one sample, or long reads) ``auto`` is the iwae bound with a learned
+        variance, elsewhere the elbo with Vamb 5's fixed unit variance; k null =
+        :data:`DEFAULT_IMPORTANCE_SAMPLES` of the bound."""
+        weak = n_samples == 1 or long_reads
+        bound = self.bound if self.bound != "auto" else ("iwae" if weak else "elbo")
+        variance = self.variance if self.variance != "auto" else ("learned" if weak else "fixed")
         k = self.importance_samples if self.importance_samples is not None else DEFAULT_IMPORTANCE_SAMPLES[bound]
-        return replace(self, bound=bound, importance_samples=k)
+        return replace(self, bound=bound, importance_samples=k, variance=variance)
 
 
 @dataclass(frozen=True)
