@@ -171,11 +171,11 @@ def is_long(cols: np.ndarray) -> bool:
 
 def identity_threshold(ident: np.ndarray, cols: np.ndarray, min_identity: float, source: str) -> float:
     """The identity threshold of one sample from its read sample ``ident``, ``cols``
-    (:func:`read_sample`): ``min_identity`` for short reads; for long reads (median aligned length > :data:`LONG_READ_BP`)
-    ``min(min_identity, m - (1 - min_identity))`` with ``m`` their median identity: the
-    allowance below the reads' own accuracy that ``min_identity`` gives reads of ~100 %
-    accuracy, so reads of a strain some % of ANI away fall under it as they do for
-    short reads. On the suite's ONT-like reads (8 % errors): median identity 0.932, none
+    (:func:`read_sample`): ``min_identity`` for short reads; for long reads (median
+    aligned length > :data:`LONG_READ_BP`) ``min(min_identity, m - (1 - min_identity))``
+    with ``m`` their median identity: the allowance below the reads' own accuracy that
+    ``min_identity`` gives reads of ~100 % accuracy, so reads of a strain some % of ANI
+    away fall under it as they do for short reads. On the suite's ONT-like reads (8 % errors): median identity 0.932, none
     >= 0.97, threshold 0.902."""
     if min_identity <= 0 or not is_long(cols):
         return min_identity
@@ -252,8 +252,8 @@ def _no_reads_warning(source: str, min_mapq: int, min_identity: float) -> None:
 
 
 class SampleDepth(NamedTuple):
-    """One sample's depths from a stream: depth ``(n,) float32``, and whether its reads
-    are long reads (:func:`is_long` of its first reads)."""
+    """One sample's depths (:func:`bam_depth`, :func:`stream_depth`): depth ``(n,)
+    float32``, and whether its reads are long reads (:func:`is_long` of its first reads)."""
 
     depth: np.ndarray
     long_reads: bool
