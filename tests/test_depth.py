@@ -118,9 +118,11 @@ def test_long_noisy_reads_keep_their_depth_and_drop_the_other_strain(tmp_path):
     assert streamed.depth[0] == pytest.approx(got, rel=0.02) and streamed.long_reads
 
 
-def test_a_sample_is_probed_once(bam, tmp_path, monkeypatch):
+def test_a_sample_is_probed_once(tmp_path, monkeypatch):
     """One look at a sample's first reads sets both its long-read flag and its identity
     threshold: compute_depth and stream_depth sample each sample's reads once."""
+    import dataclasses
+
     import pysam
 
     import latentbin.depth as d
@@ -129,11 +131,14 @@ def test_a_sample_is_probed_once(bam, tmp_path, monkeypatch):
     real = d.read_sample
     monkeypatch.setattr(d, "read_sample", lambda reads, mapq: calls.append(1) or real(reads, mapq))
     rng = np.random.default_rng(1)
+    short = make_bam(tmp_path / "short.bam", REFS, [{"ref": 0, "pos": 5 * i, "cigar": [(0, 100)], "nm": 1}
+                                                    for i in range(40)])
     ont = make_bam(tmp_path / "ont.bam", REFS, _long_reads(rng, 50, 1200, 1500, 0.07))
-    assert d.compute_depth([bam, ont], NAMES, LENGTHS, CFG).long_reads.tolist() == [False, True]
+    identity = dataclasses.replace(CFG, min_identity=0.97)  # the threshold needs the sample too
+    assert d.compute_depth([short, ont], NAMES, LENGTHS, identity).long_reads.tolist() == [False, True]
     assert len(calls) == 2
     with pysam.AlignmentFile(str(ont)) as f:
-        assert d.stream_depth(f, "s", NAMES, LENGTHS, **PLAIN).long_reads
+        assert d.stream_depth(f, "s", NAMES, LENGTHS, **{**PLAIN, "min_identity": 0.97}).long_reads
     assert len(calls) == 3
 
 
