@@ -99,8 +99,9 @@ def test_neutral_values_are_the_schema_defaults():
     from latentbin.stages import NEUTRAL
 
     # defaults changed after the key was added: the neutral value is the behaviour before
-    # the key existed (recruitment off), so an old record must not match the new default
-    changed = {("cluster", "recruit"), ("cluster", "recruit_quantile")}
+    # the key existed (recruitment off, no ensemble), so an old record must not match the
+    # new default
+    changed = {("cluster", "recruit"), ("cluster", "recruit_quantile"), ("cluster", "ensemble")}
     cfg = load_config({})
     for section, keys in NEUTRAL.items():
         for key, value in keys.items():
