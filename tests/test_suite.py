@@ -119,6 +119,31 @@ def test_runner_report_marks_cells_not_run_and_summarises_seeds(tmp_path):
     assert "| MetaBAT2 | not run |" in md and "Git commit:" in md
 
 
+def test_summary_compares_a_peer_on_the_datasets_it_ran_on(tmp_path):
+    """A peer run on part of the suite (SemiBin2 where time allowed) is summed and
+    compared with latentbin on those datasets only; the others keep their full sums."""
+    import json
+
+    work = tmp_path / "work"
+    cells = {("dev-2s", "latentbin/seed1"): (7, 8), ("dev-1s", "latentbin/seed1"): (5, 9),
+             ("dev-2s", "vamb"): (6, 7), ("dev-1s", "vamb"): (4, 8), ("dev-1s", "semibin2"): (6, 9)}
+    for (name, sub), (nc, mq) in cells.items():
+        cell = work / name / sub / "cell.json"
+        cell.parent.mkdir(parents=True)
+        cell.write_text(json.dumps({"tool": sub.split("/")[0], "error": "", "NC": nc, "MQ": mq,
+                                    "binned_mbp": 20.0, "wall_s": 100.0, "seed": 1}))
+    out = tmp_path / "suite.md"
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--report-only", "--seeds", "1",
+                        "--datasets", "dev-2s,dev-1s", "--work", str(work), "--out", str(out)],
+                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+    assert r.returncode == 0, r.stderr
+    md = out.read_text()
+    assert "| dev-1s | 5 / 9 | 4 / 8 | 6 / 9 | no (5 vs 6) | yes |" in md
+    assert "**12 / 17** (2) | **10 / 15** (2) | **6 / 9** (1) |" in md
+    assert "latentbin vs Vamb 5.0.4 over the 2 datasets both ran on: NC 12 vs 10 (1.20x)" in md
+    assert "latentbin vs SemiBin2 over dev-1s, the one dataset both ran on: NC 5 vs 6 (0.83x), MQ 9 vs 9" in md
+
+
 def test_rescore_adds_chimeric_bins_from_the_stored_binning(tmp_path):
     import json
 
