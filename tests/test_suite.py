@@ -6,6 +6,7 @@ import filecmp
 import gzip
 import hashlib
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -100,21 +101,27 @@ def test_unknown_dataset_is_refused(tmp_path):
     assert r.returncode != 0
 
 
-def test_runner_report_marks_cells_not_run_and_summarises_seeds(tmp_path):
-    import json
-
-    work = tmp_path / "work"
-    for seed, nc in ((1, 4), (2, 6), (3, 5)):
-        cell = work / "dev-2s" / "latentbin" / f"seed{seed}" / "cell.json"
-        cell.parent.mkdir(parents=True)
-        cell.write_text(json.dumps({"tool": "latentbin", "error": "", "NC": nc, "MQ": nc + 1,
-                                    "binned_mbp": 20.0, "wall_s": 100.0 + seed, "seed": seed}))
+def _report(tmp_path: Path, work: Path, *args: str) -> str:
+    """run.py --report-only over the cells under ``work``: the table's markdown."""
     out = tmp_path / "suite.md"
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--report-only",
-                        "--datasets", "dev-2s", "--work", str(work), "--out", str(out)],
+                        "--work", str(work), "--out", str(out), *args],
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr
-    md = out.read_text()
+    return out.read_text()
+
+
+def _write_cell(path: Path, **cell) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(cell))
+
+
+def test_runner_report_marks_cells_not_run_and_summarises_seeds(tmp_path):
+    work = tmp_path / "work"
+    for seed, nc in ((1, 4), (2, 6), (3, 5)):
+        _write_cell(work / "dev-2s" / "latentbin" / f"seed{seed}" / "cell.json", tool="latentbin", error="",
+                    NC=nc, MQ=nc + 1, binned_mbp=20.0, wall_s=100.0 + seed, seed=seed)
+    md = _report(tmp_path, work, "--datasets", "dev-2s")
     assert "| latentbin | 5 [4–6] | 6 [5–7] | – | 20.0 [20.0–20.0] | 102 [101–103] | 3/3 runs, 3 on older code" in md
     assert "| MetaBAT2 | not run |" in md and "Git commit:" in md
 
@@ -122,22 +129,13 @@ def test_runner_report_marks_cells_not_run_and_summarises_seeds(tmp_path):
 def test_summary_compares_a_peer_on_the_datasets_it_ran_on(tmp_path):
     """A peer run on part of the suite (SemiBin2 where time allowed) is summed and
     compared with latentbin on those datasets only; the others keep their full sums."""
-    import json
-
     work = tmp_path / "work"
     cells = {("dev-2s", "latentbin/seed1"): (7, 8), ("dev-1s", "latentbin/seed1"): (5, 9),
              ("dev-2s", "vamb"): (6, 7), ("dev-1s", "vamb"): (4, 8), ("dev-1s", "semibin2"): (6, 9)}
     for (name, sub), (nc, mq) in cells.items():
-        cell = work / name / sub / "cell.json"
-        cell.parent.mkdir(parents=True)
-        cell.write_text(json.dumps({"tool": sub.split("/")[0], "error": "", "NC": nc, "MQ": mq,
-                                    "binned_mbp": 20.0, "wall_s": 100.0, "seed": 1}))
-    out = tmp_path / "suite.md"
-    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--report-only", "--seeds", "1",
-                        "--datasets", "dev-2s,dev-1s", "--work", str(work), "--out", str(out)],
-                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
-    assert r.returncode == 0, r.stderr
-    md = out.read_text()
+        _write_cell(work / name / sub / "cell.json", tool=sub.split("/")[0], error="", NC=nc, MQ=mq,
+                    binned_mbp=20.0, wall_s=100.0, seed=1)
+    md = _report(tmp_path, work, "--seeds", "1", "--datasets", "dev-2s,dev-1s")
     assert "| dev-1s | 5 / 9 | 4 / 8 | 6 / 9 | no (5 vs 6) | yes |" in md
     assert "**12 / 17** (2) | **10 / 15** (2) | **6 / 9** (1) |" in md
     assert "latentbin vs Vamb 5.0.4 over the 2 datasets both ran on: NC 12 vs 10 (1.20x)" in md
@@ -251,16 +249,9 @@ def test_cached_latentbin_cells_are_keyed_by_code(tmp_path):
 
     work = tmp_path / "work"
     for seed, code in ((1, now), (2, "0123456789ab")):
-        c = work / "dev-2s" / "latentbin" / f"seed{seed}" / "cell.json"
-        c.parent.mkdir(parents=True)
-        c.write_text(json.dumps({"error": "", "NC": 3, "MQ": 4, "binned_mbp": 1.0, "wall_s": 5.0, "code": code,
-                                 "commit": "abc123"}))
-    out = tmp_path / "suite.md"
-    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--report-only", "--seeds", "1,2",
-                        "--datasets", "dev-2s", "--work", str(work), "--out", str(out)],
-                       capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
-    assert r.returncode == 0, r.stderr
-    md = out.read_text()
+        _write_cell(work / "dev-2s" / "latentbin" / f"seed{seed}" / "cell.json", error="", NC=3, MQ=4,
+                    binned_mbp=1.0, wall_s=5.0, code=code, commit="abc123")
+    md = _report(tmp_path, work, "--seeds", "1,2", "--datasets", "dev-2s")
     assert "2/2 runs, 1 on older code" in md and "Cells ran on commit `abc123`" in md
 
 
