@@ -143,8 +143,6 @@ def test_summary_compares_a_peer_on_the_datasets_it_ran_on(tmp_path):
 
 
 def test_rescore_adds_chimeric_bins_from_the_stored_binning(tmp_path):
-    import json
-
     data, work = tmp_path / "data", tmp_path / "work"
     (data / "dev-2s").mkdir(parents=True)
     (data / "dev-2s" / "gold_standard.tsv").write_text(
@@ -170,7 +168,6 @@ def test_rescore_adds_chimeric_bins_from_the_stored_binning(tmp_path):
 def test_suite_runner_smoke_end_to_end(tmp_path):
     """build.py --smoke, then run.py with latentbin and MetaBAT2: mapping, both binners,
     scoring and the table, as the full suite runs them (keeps the suite from rotting)."""
-    import json
     import shutil
 
     if shutil.which("metabat2") is None or shutil.which("minimap2") is None:
@@ -205,17 +202,13 @@ def test_suite_runner_smoke_end_to_end(tmp_path):
 def test_ablation_report_has_a_table_per_standard_group(tmp_path):
     """ablate.py --standard --report-only: clustering, training and one-sample tables, the
     baseline column from run.py's cells, not-run cells marked, sums over datasets."""
-    import json
-
     work = tmp_path / "work"
     for ds in ("dev", "dev-1s"):
         for seed in (1, 2, 3):
-            cell = work / ds / "latentbin" / f"seed{seed}" / "cell.json"
-            cell.parent.mkdir(parents=True)
-            cell.write_text(json.dumps({"error": "", "NC": 4 + seed, "MQ": 8, "chimeric": 0, "wall_s": 10.0}))
-        rec = work / ds / "ablate" / "no-recruit" / "seed1" / "cell.json"
-        rec.parent.mkdir(parents=True)
-        rec.write_text(json.dumps({"error": "", "NC": 9, "MQ": 9, "chimeric": 1, "wall_s": 2.0}))
+            _write_cell(work / ds / "latentbin" / f"seed{seed}" / "cell.json", error="", NC=4 + seed, MQ=8,
+                        chimeric=0, wall_s=10.0)
+        _write_cell(work / ds / "ablate" / "no-recruit" / "seed1" / "cell.json", error="", NC=9, MQ=9, chimeric=1,
+                    wall_s=2.0)
     out = tmp_path / "abl.md"
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "ablate.py"), "--report-only", "--standard",
                         "--datasets", "dev,dev-1s", "--work", str(work), "--out", str(out)],
@@ -233,8 +226,6 @@ def test_ablation_report_has_a_table_per_standard_group(tmp_path):
 def test_cached_latentbin_cells_are_keyed_by_code(tmp_path):
     """A latentbin cell is reused only when it ran on the current package (code and
     defaults fingerprint); a peer's cell stands as it is; the table names older cells."""
-    import json
-
     run = _load_suite("run")
     now = run.code_fingerprint()
     assert len(now) == 12 and now != "?"
@@ -259,8 +250,6 @@ def test_ablation_variants_use_the_default_runs_bam_order(tmp_path):
     """With 10 samples or more a sorted glob puts S10 before S2: the variant's depth inputs
     would differ from the default run's and the depth stage would rerun (a failed cell).
     ablate.py takes the BAMs in the order the default run's depth stage recorded."""
-    import json
-
     ablate = _load_suite("ablate")
     work, order = tmp_path / "dev-15s", [f"S{i}" for i in range(1, 13)]
     (work / "bam").mkdir(parents=True)

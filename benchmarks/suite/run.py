@@ -292,8 +292,9 @@ def summary(a) -> list[str]:
         return [sum(means[n][tool][i] for n in names) for i in range(3)]
 
     ran = {t: [n for n in means if t in means[n]] for t in tools}
+    sums = {t: total(t, ran[t]) for t in tools}
     lines.append("| **sum (datasets run)** | " + " | ".join(
-        f"**{total(t, ran[t])[0]:.4g} / {total(t, ran[t])[1]:.4g}** ({len(ran[t])})" for t in tools) + " | | |")
+        f"**{sums[t][0]:.4g} / {sums[t][1]:.4g}** ({len(ran[t])})" for t in tools) + " | | |")
     lines.append("")
     if "latentbin" in tools:
         for t in tools:
