@@ -142,6 +142,24 @@ def test_summary_compares_a_peer_on_the_datasets_it_ran_on(tmp_path):
     assert "latentbin vs SemiBin2 over dev-1s, the one dataset both ran on: NC 5 vs 6 (0.83x), MQ 9 vs 9" in md
 
 
+def test_run_by_names_each_tools_command_and_falls_back_for_old_cells(tmp_path):
+    """A section names, per tool, the command recorded in its cells; cells from before
+    per-cell commands fall back to every command that touched the dataset."""
+    work = tmp_path / "work"
+    ds = work / "dev-2s"
+    _write_cell(ds / "latentbin" / "seed1" / "cell.json", tool="latentbin", error="", NC=7, MQ=8, binned_mbp=20.0,
+                wall_s=100.0, seed=1, command="python benchmarks/suite/run.py --tools latentbin")
+    _write_cell(ds / "vamb" / "cell.json", tool="vamb", error="", NC=6, MQ=7, binned_mbp=20.0, wall_s=90.0, seed=1)
+    (ds / "dataset_info.json").write_text(json.dumps({
+        "contigs": 6, "min_contig": 2000, "bp": 600000, "samples": 2, "preset": "sr",
+        "commands": ["python benchmarks/suite/run.py --tools latentbin", "python benchmarks/suite/run.py --tools vamb"]}))
+    md = _report(tmp_path, work, "--seeds", "1", "--datasets", "dev-2s")
+    assert "Run by (latentbin): `python benchmarks/suite/run.py --tools latentbin`  \n" in md
+    assert ("Run by (Vamb 5.0.4: cells without a recorded command), one of: `python benchmarks/suite/run.py "
+            "--tools latentbin`; `python benchmarks/suite/run.py --tools vamb`") in md
+    assert "Run by (MetaBAT2)" not in md
+
+
 def test_rescore_adds_chimeric_bins_from_the_stored_binning(tmp_path):
     data, work = tmp_path / "data", tmp_path / "work"
     (data / "dev-2s").mkdir(parents=True)
@@ -185,6 +203,7 @@ def test_suite_runner_smoke_end_to_end(tmp_path):
         assert cell["binned_mbp"] > 0.1 and cell["bins"] >= 1 and cell["chimeric"] is not None
     md = out.read_text()
     assert "## smoke" in md and "| latentbin | " in md and "| MetaBAT2 | " in md
+    assert "Run by (latentbin): `python benchmarks/suite/run.py --data " in md  # each cell keeps its command
     # one clustering ablation from the default run: training and the input stages reused
     abl = tmp_path / "ablations.md"
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "ablate.py"), "--data", str(tmp_path / "data"),

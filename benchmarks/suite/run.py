@@ -48,25 +48,6 @@ _spec.loader.exec_module(build)
 TOOLS = ("latentbin", "vamb", "vamb_recluster", "metabat2", "semibin2")
 
 
-def _contig_table(fasta: Path) -> list[tuple[str, int]]:
-    """(name, length) of every record, wrapped or not. harness.mapping.contig_table assumes
-    one line per sequence, but latentbin's filter_fasta now wraps at 80, so every BAM
-    looked stale and was remapped on each run; this keeps BAM reuse working."""
-    out, name, n = [], None, 0
-    with open(fasta) as fh:
-        for line in fh:
-            if line.startswith(">"):
-                if name is not None:
-                    out.append((name, n))
-                name, n = line[1:].split()[0], 0
-            else:
-                n += len(line.strip())
-    if name is not None:
-        out.append((name, n))
-    return out
-
-
-mapping.contig_table = _contig_table
 # per-dataset contig floor where 2000 would drop most of the data
 MIN_CONTIG = {"dev-short": 1500}
 
@@ -223,7 +204,7 @@ def run_dataset(name: str, a, scorer) -> None:
                 run = peers.PEERS[tool](contigs, bams, work / sub, a.threads, venvs, seed=1,
                                         min_contig=min_contig, min_bin=a.min_bin_bp, timeout=a.timeout, nice=a.nice)
             cell = cell_from(run, ds.gold, min_contig, a.min_bin_bp, bp, scorer)
-            cell["seed"] = seed
+            cell.update(seed=seed, command=a.command)
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_text(json.dumps(cell, indent=1, default=str))
             print(f"[suite] {name}: {sub}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
@@ -250,11 +231,16 @@ LABELS = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "vamb_recluster": "Vam
           "metabat2": "MetaBAT2", "semibin2": "SemiBin2"}
 
 
+def _all_cells(work: Path, tool: str, seeds: list[int]) -> tuple[list[str], list[dict]]:
+    """The cell folders of ``tool`` in a dataset's work folder (one per seed for latentbin)
+    and the cells cached there, failed ones included."""
+    subs = [f"latentbin/seed{s}" for s in seeds] if tool == "latentbin" else [tool]
+    return subs, [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
+
+
 def _cells(work: Path, tool: str, seeds: list[int]) -> list[dict]:
     """Finished cells (no error) of one tool on one dataset."""
-    subs = [f"latentbin/seed{s}" for s in seeds] if tool == "latentbin" else [tool]
-    cells = [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
-    return [c for c in cells if not c.get("error") and "NC" in c]
+    return [c for c in _all_cells(work, tool, seeds)[1] if not c.get("error") and "NC" in c]
 
 
 def summary(a) -> list[str]:
@@ -313,6 +299,24 @@ def summary(a) -> list[str]:
     return lines
 
 
+def run_by(work: Path, a, info: dict) -> list[str]:
+    """Lines naming, per tool, the command that ran the cells shown (recorded in each cell);
+    cells from before commands were recorded per cell fall back to every command that
+    touched the dataset (``dataset_info.json``)."""
+    lines, unknown = [], []
+    for tool in a.all_tools:
+        cells = _all_cells(work, tool, a.seeds)[1]
+        commands = sorted({c["command"] for c in cells if c.get("command")})
+        if commands:
+            lines.append(f"Run by ({LABELS[tool]}): " + "; ".join(f"`{c}`" for c in commands) + "  ")
+        if any(not c.get("command") for c in cells):
+            unknown.append(LABELS[tool])
+    if unknown and info.get("commands"):
+        lines.append(f"Run by ({', '.join(unknown)}: cells without a recorded command), one of: "
+                     + "; ".join(f"`{c}`" for c in info["commands"]) + "  ")
+    return lines
+
+
 def report(a) -> str:
     lines = ["# Benchmark suite: latentbin vs peers", "",
              f"Table written by: `{a.command}`  ",
@@ -334,15 +338,13 @@ def report(a) -> str:
             head += (f" — {info['contigs']} contigs >= {info['min_contig']} bp, {info['bp'] / 1e6:.1f} Mbp, "
                      f"{info['samples']} samples, reads mapped with `-x {info['preset']}`")
         lines += [head, "", f"{spec.get('about', '')}", ""]
-        if info.get("commands"):
-            lines += ["Run by: " + "; ".join(f"`{c}`" for c in info["commands"]) + "  ",
-                      f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
+        if info:
+            lines += run_by(work, a, info) + [f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
         lines += ["| tool | NC | MQ | chimeric bins | binned Mbp | BAMs→bins wall s | note |",
                   "|---|---|---|---|---|---|---|"]
         commits: set[str] = set()
         for tool in a.all_tools:
-            subs = [f"latentbin/seed{s}" for s in a.seeds] if tool == "latentbin" else [tool]
-            cells = [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
+            subs, cells = _all_cells(work, tool, a.seeds)
             label = LABELS[tool]
             if not cells:
                 lines.append(f"| {label} | not run | not run | not run | not run | not run | |")
