@@ -110,7 +110,7 @@ STANDARD: dict[str, tuple[str, tuple[str, ...] | None, dict[str, str]]] = {
     "clustering": ("1,2,3", None, {
         "no-recruit": "--no-recruit", "recruit-q0.95": "--recruit-quantile 0.95", "no-refine": "--no-refine",
         "kmeans": "--refine-method kmeans", "no-merge": "--no-merge", "no-ensemble": "--ensemble none"}),
-    "training": ("1", None, {  # mask-0.2 lost on dev-1s over seeds 1-3 (results/suite_ablations.md)
+    "training": ("1", None, {  # each lost or was level over the 12 datasets (results/suite_ablations.md)
         "contrastive-0.01": "--contrastive 0.01", "mask-0.2": "--mask-rate 0.2",
         "learned-variance": "--variance learned", "fixed-variance": "--variance fixed",
         "vamb-alpha": "--config {configs}/vamb_alpha.yaml",
