@@ -299,13 +299,13 @@ def summary(a) -> list[str]:
     return lines
 
 
-def run_by(work: Path, a, info: dict) -> list[str]:
-    """Lines naming, per tool, the command that ran the cells shown (recorded in each cell);
-    cells from before commands were recorded per cell fall back to every command that
-    touched the dataset (``dataset_info.json``)."""
+def run_by(cells_of: dict[str, list[dict]], info: dict) -> list[str]:
+    """Lines naming, per tool, the command that ran the cells shown (recorded in each cell;
+    ``cells_of``: tool -> its cells on one dataset); cells from before commands were
+    recorded per cell fall back to every command that touched the dataset
+    (``dataset_info.json``)."""
     lines, unknown = [], []
-    for tool in a.all_tools:
-        cells = _all_cells(work, tool, a.seeds)[1]
+    for tool, cells in cells_of.items():
         commands = sorted({c["command"] for c in cells if c.get("command")})
         if commands:
             lines.append(f"Run by ({LABELS[tool]}): " + "; ".join(f"`{c}`" for c in commands) + "  ")
@@ -338,13 +338,15 @@ def report(a) -> str:
             head += (f" — {info['contigs']} contigs >= {info['min_contig']} bp, {info['bp'] / 1e6:.1f} Mbp, "
                      f"{info['samples']} samples, reads mapped with `-x {info['preset']}`")
         lines += [head, "", f"{spec.get('about', '')}", ""]
+        found = {tool: _all_cells(work, tool, a.seeds) for tool in a.all_tools}  # tool -> (folders, cells)
         if info:
-            lines += run_by(work, a, info) + [f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
+            lines += run_by({t: cells for t, (_, cells) in found.items()}, info) + [
+                f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
         lines += ["| tool | NC | MQ | chimeric bins | binned Mbp | BAMs→bins wall s | note |",
                   "|---|---|---|---|---|---|---|"]
         commits: set[str] = set()
         for tool in a.all_tools:
-            subs, cells = _all_cells(work, tool, a.seeds)
+            subs, cells = found[tool]
             label = LABELS[tool]
             if not cells:
                 lines.append(f"| {label} | not run | not run | not run | not run | not run | |")
