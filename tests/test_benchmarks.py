@@ -159,3 +159,35 @@ def test_in_process_throughput_script_runs(mapped):
     contigs, bams = mapped
     got = bench.throughput(contigs, bams, [b.stem for b in bams], 1, 2000, 0)
     assert "error" not in got and got["tnf_s"] > 0 and got["depth_s"] > 0, got
+
+
+def test_vamb_recluster_reuses_the_finished_vamb_run(tmp_path: Path) -> None:
+    """The recluster peer takes the vamb peer's latent and clusters and its recorded cost
+    (``vamb_measure.json`` beside its output) instead of training Vamb again; a fake
+    ``vamb`` counts how often ``vamb bin`` runs."""
+    from harness import peers
+
+    exe = tmp_path / "venvs" / "vamb" / "bin" / "vamb"
+    exe.parent.mkdir(parents=True)
+    exe.write_text(f"""#!{sys.executable}
+import sys, pathlib
+args = sys.argv[1:]
+if args[:1] == ["--version"]:
+    print("vamb 5.0.4"); sys.exit(0)
+out = pathlib.Path(args[args.index("--outdir") + 1]); out.mkdir(parents=True)
+with open({str(tmp_path / "calls")!r}, "a") as f:
+    f.write(args[0] + "\\n")
+name = "vae_clusters_unsplit.tsv" if args[0] == "bin" else "clusters_reclustered_unsplit.tsv"
+(out / name).write_text("clustername\\tcontigname\\nb1\\tc1\\n")
+(out / "latent.npz").write_bytes(b"")
+""")
+    exe.chmod(0o755)
+    venvs, contigs = tmp_path / "venvs", tmp_path / "contigs.fna"
+    contigs.write_text(">c1\nACGT\n")
+    first = peers.run_vamb(contigs, [], tmp_path / "cell" / "vamb", 1, venvs, nice=0)
+    assert not first.error and (tmp_path / "cell" / "vamb" / peers.VAMB_MEASURE).exists()
+    again = peers.run_vamb_recluster(contigs, [], tmp_path / "cell" / "vamb_recluster", 1, venvs, nice=0)
+    assert not again.error and again.bins.name == "clusters_reclustered_unsplit.tsv"
+    assert (tmp_path / "calls").read_text().split() == ["bin", "recluster"]  # Vamb trained once
+    assert "reused" in again.measures[0].name
+    assert again.measures[0].wall_s == pytest.approx(first.measures[0].wall_s)

@@ -105,7 +105,7 @@ def _report(tmp_path: Path, work: Path, *args: str) -> str:
     """run.py --report-only over the cells under ``work``: the table's markdown."""
     out = tmp_path / "suite.md"
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--report-only",
-                        "--work", str(work), "--out", str(out), *args],
+                        "--work", str(work), "--cells", str(work), "--out", str(out), *args],
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr
     return out.read_text()
@@ -174,7 +174,7 @@ def test_rescore_adds_chimeric_bins_from_the_stored_binning(tmp_path):
     (cell_dir / "cell.json").write_text(json.dumps({"tool": "latentbin", "error": "", "NC": 0, "MQ": 0, "wall_s": 1.0}))
     (work / "dev-2s" / "dataset_info.json").write_text(json.dumps({"min_contig": 2000, "bp": 600000, "contigs": 6, "samples": 2, "preset": "sr"}))
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--rescore", "--datasets", "dev-2s",
-                        "--data", str(data), "--work", str(work), "--out", str(tmp_path / "suite.md")],
+                        "--data", str(data), "--work", str(work), "--cells", str(work), "--out", str(tmp_path / "suite.md")],
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr
     cell = json.loads((cell_dir / "cell.json").read_text())
@@ -191,14 +191,15 @@ def test_suite_runner_smoke_end_to_end(tmp_path):
     if shutil.which("metabat2") is None or shutil.which("minimap2") is None:
         pytest.skip("metabat2/minimap2 not installed (apt-get install metabat minimap2 samtools)")
     _smoke(tmp_path / "data")
-    out = tmp_path / "suite.md"
+    out, cells = tmp_path / "suite.md", tmp_path / "cells"
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--data", str(tmp_path / "data"),
                         "--datasets", "smoke", "--tools", "latentbin,metabat2", "--seeds", "1", "--threads", "2",
-                        "--min-bin-bp", "50000", "--nice", "0", "--work", str(tmp_path / "work"), "--out", str(out)],
+                        "--min-bin-bp", "50000", "--nice", "0", "--work", str(tmp_path / "work"), "--cells", str(cells),
+                        "--out", str(out)],
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr[-2000:]
     for sub in ("latentbin/seed1", "metabat2"):
-        cell = json.loads((tmp_path / "work" / "smoke" / sub / "cell.json").read_text())
+        cell = json.loads((cells / "smoke" / sub / "cell.json").read_text())  # records apart from outputs
         assert not cell["error"], cell["error"]
         assert cell["binned_mbp"] > 0.1 and cell["bins"] >= 1 and cell["chimeric"] is not None
     md = out.read_text()
@@ -207,11 +208,12 @@ def test_suite_runner_smoke_end_to_end(tmp_path):
     # one clustering ablation from the default run: training and the input stages reused
     abl = tmp_path / "ablations.md"
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "ablate.py"), "--data", str(tmp_path / "data"),
-                        "--work", str(tmp_path / "work"), "--datasets", "smoke", "--variant", "no-recruit=--no-recruit",
+                        "--work", str(tmp_path / "work"), "--cells", str(cells), "--datasets", "smoke",
+                        "--variant", "no-recruit=--no-recruit",
                         "--min-bin-bp", "50000", "--nice", "0", "--out", str(abl)],
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr[-2000:]
-    cell = json.loads((tmp_path / "work" / "smoke" / "ablate" / "no-recruit" / "seed1" / "cell.json").read_text())
+    cell = json.loads((cells / "smoke" / "ablate" / "no-recruit" / "seed1" / "cell.json").read_text())
     assert not cell["error"], cell["error"]
     log = (tmp_path / "work" / "smoke" / "ablate" / "no-recruit" / "seed1" / "latentbin.log").read_text()
     assert "train: start" not in log and "depth: start" not in log
@@ -230,7 +232,7 @@ def test_ablation_report_has_a_table_per_standard_group(tmp_path):
                     wall_s=2.0)
     out = tmp_path / "abl.md"
     r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "ablate.py"), "--report-only", "--standard",
-                        "--datasets", "dev,dev-1s", "--work", str(work), "--out", str(out)],
+                        "--datasets", "dev,dev-1s", "--work", str(work), "--cells", str(work), "--out", str(out)],
                        capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
     assert r.returncode == 0, r.stderr
     md = out.read_text()

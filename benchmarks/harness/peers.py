@@ -68,6 +68,10 @@ def _fresh(path: Path) -> Path:
     return path
 
 
+#: run_vamb's cost, written beside its output when it finished (run_vamb_recluster reuses it)
+VAMB_MEASURE = "vamb_measure.json"
+
+
 def run_vamb(contigs: Path, bams: list[Path], out: Path, threads: int, venvs: Path | None,
              seed: int = 1, min_contig: int = 2000, min_bin: int = 200000,
              timeout: int | None = None, nice: int = 10) -> Run:
@@ -95,6 +99,8 @@ def run_vamb(contigs: Path, bams: list[Path], out: Path, threads: int, venvs: Pa
             break
     else:
         run.error = f"no clusters TSV in {vout}"
+        return run
+    (out / VAMB_MEASURE).write_text(json.dumps(m.as_dict()))  # what run_vamb_recluster reuses
     log = (vout / "log.txt").read_text() if (vout / "log.txt").exists() else ""
     for key, pat in (("tnf_s", r"Processed TNF in ([\d.]+) seconds"),
                      ("depth_s", r"Processed abundance in ([\d.]+) seconds")):
@@ -117,10 +123,10 @@ def run_vamb_recluster(contigs: Path, bams: list[Path], out: Path, threads: int,
     latentbin ships (:data:`MARKER_HMM`). Time = both steps."""
     base = out.parent / "vamb"
     vout = base / "vamb"
-    if (vout / "latent.npz").exists() and (base / "cell.json").exists():
-        cell = json.loads((base / "cell.json").read_text())
-        first = Run("Vamb", [Measure("Vamb (the vamb cell's run, reused)", cell["wall_s"], cell["cpu_s"],
-                                     cell["max_rss_mb"], rc=0)])
+    if (vout / "latent.npz").exists() and (base / VAMB_MEASURE).exists():
+        done = json.loads((base / VAMB_MEASURE).read_text())
+        first = Run("Vamb", [Measure("Vamb (the vamb cell's run, reused)", done["wall_s"], done["cpu_s"],
+                                     done["max_rss_mb"], rc=0)])
     else:
         first = run_vamb(contigs, bams, out / "bin", threads, venvs, seed, min_contig, min_bin, timeout, nice)
         vout = out / "bin" / "vamb"

@@ -13,8 +13,9 @@ Needs the default runs of ``benchmarks/suite/run.py`` in the same ``--work`` fol
 run's contigs, tnf, depth and markers stages (same inputs and options, so ``latentbin
 run`` reuses them), and of its training and encoding, which are reused too when the
 variant leaves the ``vae`` options alone; the rest reruns with the variant's flags
-(``latentbin run`` command-line flags). The baseline row is the default run itself. Cells are cached in
-``<work>/<dataset>/ablate/<variant>/seed<S>/cell.json``; the table goes to ``--out``.
+(``latentbin run`` command-line flags). The baseline row is the default run itself. Cells are recorded in
+``<cells>/<dataset>/ablate/<variant>/seed<S>/cell.json`` (``--cells``, run.py's cell
+store, committed by default); the table goes to ``--out``.
 A cell of other latentbin code (``run.py``'s fingerprint) is run again.
 Wall seconds are those of the stages the variant reran (train->bins, or cluster->bins
 for a clustering variant), so compare them between variants of one kind, not with
@@ -135,11 +136,11 @@ def table(a, title: str, datasets: list[str], seeds: list[int], variants: list[t
               "|---|" + "---|" * len(cols)]
     totals = {c: [0.0, 0.0, 0, 0.0, 0.0] for c in cols}  # NC, MQ, datasets, chimeric, wall s (sums of means)
     for ds in datasets:
-        work = Path(a.work) / ds
+        store = Path(a.cells) / ds
         cells = []
         for c in cols:
-            sub = [work / "latentbin" / f"seed{s}" / "cell.json" if c == "default"
-                   else work / "ablate" / c / f"seed{s}" / "cell.json" for s in seeds]
+            sub = [store / "latentbin" / f"seed{s}" / "cell.json" if c == "default"
+                   else store / "ablate" / c / f"seed{s}" / "cell.json" for s in seeds]
             got = [json.loads(p.read_text()) for p in sub if p.exists()]
             ok = [g for g in got if not g.get("error") and "NC" in g]
             if not ok:
@@ -167,11 +168,11 @@ def run_cells(a, datasets: list[str], seeds: list[int], variants: list[tuple[str
     """Run every (dataset, variant, seed) cell not cached yet."""
     for ds in datasets:
         work = Path(a.work) / ds
-        info = json.loads((work / "dataset_info.json").read_text())
+        info = json.loads((Path(a.cells) / ds / "dataset_info.json").read_text())
         gold = Path(a.data) / ds / "gold_standard.tsv"
         for name, flags in variants:
             for seed in seeds:
-                cache = work / "ablate" / name / f"seed{seed}" / "cell.json"
+                cache = Path(a.cells) / ds / "ablate" / name / f"seed{seed}" / "cell.json"
                 if suite.fresh(cache, "latentbin"):
                     continue
                 if not (work / "latentbin" / f"seed{seed}" / "run").exists():
@@ -180,6 +181,7 @@ def run_cells(a, datasets: list[str], seeds: list[int], variants: list[tuple[str
                 print(f"[ablate] {ds}: {name} seed {seed} ...", flush=True)
                 run = run_variant(work, name, flags, seed, a.threads, a.nice, info["min_contig"], tuple(a.recompute))
                 cell = suite.cell_from(run, gold, info["min_contig"], a.min_bin_bp, info["bp"], scorer)
+                cache.parent.mkdir(parents=True, exist_ok=True)
                 cache.write_text(json.dumps(cell, indent=1, default=str))
                 print(f"[ablate] {ds}: {name} seed {seed}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
                       f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
@@ -208,7 +210,8 @@ def report(a, tables: list) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--work", required=True, help="run.py's --work folder")
+    ap.add_argument("--work", required=True, help="run.py's --work folder (the default runs' outputs)")
+    ap.add_argument("--cells", default=str(suite.CELLS), help="run.py's --cells (cell records)")
     ap.add_argument("--data", default=str(HERE / "data"), help="where build.py put the datasets (gold standards)")
     ap.add_argument("--datasets", required=True, help="comma list")
     ap.add_argument("--variant", action="append", default=[], help="NAME=latentbin run flags (repeatable)")

@@ -12,8 +12,11 @@ at a time, ``--threads`` each, under ``nice``. Scores: NC (recall >= 0.9, precis
 >= 0.95), MQ (recall >= 0.5, precision >= 0.9), binned Mbp (bins >= --min-bin-bp only,
 for every tool), and BAMs->bins wall time. latentbin runs once per seed and is reported
 as mean [min-max]. Everything is reused from benchmarks/harness/ (mapping, peers,
-scoring, timing). Each finished cell is cached in ``<work>/<dataset>/<tool>/cell.json``
-so an interrupted run goes on where it stopped; a cell that never ran reads "not run".
+scoring, timing). Each finished cell is a small JSON record,
+``<cells>/<dataset>/<tool>/cell.json`` (``--cells``, by default the committed
+``benchmarks/results/suite_cells``), so an interrupted run goes on where it stopped, the
+table can be rewritten on any clone, and cells run in different sessions add up; the
+tools' outputs and BAMs stay in ``--work``. A cell that never ran reads "not run".
 A cell records the commit it ran on and, for latentbin, a fingerprint of the package's
 code and defaults (:func:`code_fingerprint`): a latentbin cell of other code is run again.
 """
@@ -47,6 +50,9 @@ _spec.loader.exec_module(build)
 
 TOOLS = ("latentbin", "vamb", "vamb_recluster", "metabat2", "semibin2")
 
+
+#: the committed cell records (one small JSON per dataset x tool x seed) the table is written from
+CELLS = BENCH / "results" / "suite_cells"
 
 # per-dataset contig floor where 2000 would drop most of the data
 MIN_CONTIG = {"dev-short": 1500}
@@ -150,20 +156,21 @@ BINS_AT = {"latentbin": ("run/cluster/clusters.tsv", "run/clusters.tsv"),
 def rescore(a, scorer) -> None:
     """Score every cached cell again (e.g. after the scorer gained a column)."""
     for name in a.datasets:
-        work = Path(a.work) / name
-        info_path = work / "dataset_info.json"
+        cells = Path(a.cells) / name
+        info_path = cells / "dataset_info.json"
         if not info_path.exists():
             continue
         info = json.loads(info_path.read_text())
         gold = Path(a.data) / name / "gold_standard.tsv"
-        for cache in sorted(work.glob("*/cell.json")) + sorted(work.glob("*/*/cell.json")) + \
-                sorted(work.glob("ablate/*/*/cell.json")):
+        for cache in sorted(cells.glob("*/cell.json")) + sorted(cells.glob("*/*/cell.json")) + \
+                sorted(cells.glob("ablate/*/*/cell.json")):
             cell = json.loads(cache.read_text())
             if cell.get("error") or "NC" not in cell:
                 continue
             tool = "latentbin" if "latentbin" in cache.parts or "ablate" in cache.parts else cache.parent.name
             if "bins_path" not in cell:
-                found = [cache.parent / rel for rel in BINS_AT.get(tool, ()) if (cache.parent / rel).exists()]
+                out = Path(a.work) / name / cache.parent.relative_to(cells)
+                found = [out / rel for rel in BINS_AT.get(tool, ()) if (out / rel).exists()]
                 if not found:
                     continue
                 cell["bins_path"] = str(found[0])
@@ -183,7 +190,8 @@ def run_dataset(name: str, a, scorer) -> None:
     bams, measures = mapping.map_samples(ds.samples, contigs, work / "bam", a.threads, work / "logs",
                                          preset=preset_of(root), nice=a.nice)
     samples = [s for s, _, _ in ds.samples]
-    info_path = work / "dataset_info.json"
+    info_path = Path(a.cells) / name / "dataset_info.json"
+    info_path.parent.mkdir(parents=True, exist_ok=True)
     info = json.loads(info_path.read_text()) if info_path.exists() else {}
     info.update(contigs=n, bp=bp, min_contig=min_contig, samples=len(samples), preset=preset_of(root),
                 commands=sorted(set(info.get("commands", [])) | {a.command}))
@@ -194,7 +202,7 @@ def run_dataset(name: str, a, scorer) -> None:
     for tool in a.tools:
         jobs = [(f"latentbin/seed{s}", s) for s in a.seeds] if tool == "latentbin" else [(tool, 1)]
         for sub, seed in jobs:
-            cache = work / sub / "cell.json"
+            cache = Path(a.cells) / name / sub / "cell.json"
             if fresh(cache, tool) and not a.rerun:
                 continue
             print(f"[suite] {name}: {sub} ...", flush=True)
@@ -231,16 +239,16 @@ LABELS = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "vamb_recluster": "Vam
           "metabat2": "MetaBAT2", "semibin2": "SemiBin2"}
 
 
-def _all_cells(work: Path, tool: str, seeds: list[int]) -> tuple[list[str], list[dict]]:
-    """The cell folders of ``tool`` in a dataset's work folder (one per seed for latentbin)
-    and the cells cached there, failed ones included."""
+def _all_cells(cells: Path, tool: str, seeds: list[int]) -> tuple[list[str], list[dict]]:
+    """The cell folders of ``tool`` in a dataset's cell folder (one per seed for latentbin)
+    and the cells recorded there, failed ones included."""
     subs = [f"latentbin/seed{s}" for s in seeds] if tool == "latentbin" else [tool]
-    return subs, [json.loads((work / s / "cell.json").read_text()) for s in subs if (work / s / "cell.json").exists()]
+    return subs, [json.loads((cells / s / "cell.json").read_text()) for s in subs if (cells / s / "cell.json").exists()]
 
 
-def _cells(work: Path, tool: str, seeds: list[int]) -> list[dict]:
+def _cells(cells: Path, tool: str, seeds: list[int]) -> list[dict]:
     """Finished cells (no error) of one tool on one dataset."""
-    return [c for c in _all_cells(work, tool, seeds)[1] if not c.get("error") and "NC" in c]
+    return [c for c in _all_cells(cells, tool, seeds)[1] if not c.get("error") and "NC" in c]
 
 
 def summary(a) -> list[str]:
@@ -248,7 +256,7 @@ def summary(a) -> list[str]:
     tool's sums over the datasets it ran on, and the issue's targets: latentbin against
     each peer summed over the datasets both ran on (a peer run on some datasets only, as
     SemiBin2 where time allowed, is compared on those)."""
-    tools = [t for t in a.all_tools if any(_cells(Path(a.work) / d, t, a.seeds) for d in a.datasets)]
+    tools = [t for t in a.all_tools if any(_cells(Path(a.cells) / d, t, a.seeds) for d in a.datasets)]
     if not tools:
         return []
     lines = ["## Summary (NC / MQ; latentbin mean over seeds)", "",
@@ -256,8 +264,7 @@ def summary(a) -> list[str]:
              "latentbin MQ >= best peer |", "|---|" + "---|" * (len(tools) + 2)]
     means: dict[str, dict[str, tuple[float, float, float]]] = {}  # dataset -> tool -> NC, MQ, wall
     for name in a.datasets:
-        work = Path(a.work) / name
-        got = {t: _cells(work, t, a.seeds) for t in tools}
+        got = {t: _cells(Path(a.cells) / name, t, a.seeds) for t in tools}
         mean = {t: (statistics.mean(c["NC"] for c in got[t]), statistics.mean(c["MQ"] for c in got[t]),
                     statistics.mean(c["wall_s"] for c in got[t]))
                 for t in tools if got[t]}
@@ -330,15 +337,16 @@ def report(a) -> str:
     lines += [f"Note: {n}  " for n in a.note] + ([""] if a.note else [])
     lines += summary(a)
     for name in a.datasets:
-        work = Path(a.work) / name
+        cells_dir = Path(a.cells) / name
         spec = build.DATASETS.get(name, {})
-        info = json.loads((work / "dataset_info.json").read_text()) if (work / "dataset_info.json").exists() else {}
+        info_path = cells_dir / "dataset_info.json"
+        info = json.loads(info_path.read_text()) if info_path.exists() else {}
         head = f"## {name}"
         if info:
             head += (f" — {info['contigs']} contigs >= {info['min_contig']} bp, {info['bp'] / 1e6:.1f} Mbp, "
                      f"{info['samples']} samples, reads mapped with `-x {info['preset']}`")
         lines += [head, "", f"{spec.get('about', '')}", ""]
-        found = {tool: _all_cells(work, tool, a.seeds) for tool in a.all_tools}  # tool -> (folders, cells)
+        found = {tool: _all_cells(cells_dir, tool, a.seeds) for tool in a.all_tools}  # tool -> (folders, cells)
         if info:
             lines += run_by({t: cells for t, (_, cells) in found.items()}, info) + [
                 f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
@@ -378,7 +386,8 @@ def main(argv=None) -> int:
     ap.add_argument("--datasets", default=",".join(build.DATASETS), help="comma list")
     ap.add_argument("--tools", default=",".join(TOOLS), help="comma list of " + ",".join(TOOLS))
     ap.add_argument("--seeds", default="1,2,3", help="latentbin seeds")
-    ap.add_argument("--work", default=str(BENCH / "work" / "suite"))
+    ap.add_argument("--work", default=str(BENCH / "work" / "suite"), help="BAMs and every tool's output")
+    ap.add_argument("--cells", default=str(CELLS), help="where the cell records are kept (committed by default)")
     ap.add_argument("--out", default=str(BENCH / "results" / "suite.md"))
     ap.add_argument("--venvs", default=os.environ.get("LATENTBIN_BENCH_VENVS", str(BENCH / "work" / "venvs")))
     ap.add_argument("--threads", type=int, default=2)
