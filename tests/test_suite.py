@@ -284,3 +284,30 @@ def test_ablation_variants_use_the_default_runs_bam_order(tmp_path):
     contigs, bams, samples = ablate._inputs(work, base)
     assert contigs == work / "contigs2000.fna"
     assert samples == order and [b.name for b in bams] == [f"{s}.bam" for s in order]
+
+
+def test_recorded_cells_need_neither_data_nor_mapping(tmp_path):
+    """A dataset whose requested cells are all recorded (a peer's, latentbin's on the
+    current code) is skipped before its data or BAMs are needed: on a machine without the
+    work folder only the missing cells run. ``--pending`` lists the datasets with any."""
+    run = _load_suite("run")
+    cells = tmp_path / "cells"
+    for seed in (1, 2):
+        _write_cell(cells / "dev-2s" / "latentbin" / f"seed{seed}" / "cell.json", error="", NC=3, MQ=4,
+                    binned_mbp=1.0, wall_s=5.0, code=run.code_fingerprint())
+    _write_cell(cells / "dev-2s" / "metabat2" / "cell.json", error="", NC=2, MQ=3, binned_mbp=1.0, wall_s=1.0)
+    _write_cell(cells / "dev-1s" / "latentbin" / "seed1" / "cell.json", error="", NC=3, MQ=4, binned_mbp=1.0,
+                wall_s=5.0, code="0123456789ab")
+
+    def suite(*args: str) -> str:
+        r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "suite" / "run.py"), "--cells", str(cells),
+                            "--data", str(tmp_path / "no-data"), "--work", str(tmp_path / "work"), "--seeds", "1,2",
+                            "--tools", "latentbin,metabat2", "--out", str(tmp_path / "suite.md"), *args],
+                           capture_output=True, text=True, env=dict(os.environ, LATENTBIN_SHARED=str(SHARED)))
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    assert suite("--pending", "--datasets", "dev-2s,dev-1s").split() == ["dev-1s"]  # stale code, seed 2 missing
+    out = suite("--datasets", "dev-2s,dev-1s")
+    assert "dev-2s: every requested cell is recorded" in out and "dev-2s: not built" not in out
+    assert "dev-1s: not built" in out and not (tmp_path / "work" / "dev-2s").exists()

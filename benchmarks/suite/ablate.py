@@ -176,7 +176,8 @@ def run_cells(a, datasets: list[str], seeds: list[int], variants: list[tuple[str
                 if suite.fresh(cache, "latentbin"):
                     continue
                 if not (work / "latentbin" / f"seed{seed}" / "run").exists():
-                    print(f"[ablate] {ds}: no default run for seed {seed}; run benchmarks/suite/run.py first")
+                    print(f"[ablate] {ds}: no default run output for seed {seed} in {work}; run benchmarks/suite/run.py "
+                          f"first (--rerun where its cell is recorded but the outputs are gone)")
                     continue
                 print(f"[ablate] {ds}: {name} seed {seed} ...", flush=True)
                 run = run_variant(work, name, flags, seed, a.threads, a.nice, info["min_contig"], tuple(a.recompute))

@@ -178,8 +178,23 @@ def rescore(a, scorer) -> None:
                                         indent=1, default=str))
 
 
+def pending(name: str, a) -> list[tuple[str, str, int]]:
+    """(tool, cell folder, seed) of every requested cell of dataset ``name`` that has no
+    standing record in ``--cells`` (all of them with ``--rerun``)."""
+    jobs = [(tool, sub, seed) for tool in a.tools
+            for sub, seed in ([(f"latentbin/seed{s}", s) for s in a.seeds] if tool == "latentbin" else [(tool, 1)])]
+    return [j for j in jobs if a.rerun or not fresh(Path(a.cells) / name / j[1] / "cell.json", j[0])]
+
+
 def run_dataset(name: str, a, scorer) -> None:
+    todo = pending(name, a)
+    if not todo:
+        print(f"[suite] {name}: every requested cell is recorded in {a.cells}; nothing to run", flush=True)
+        return
     root = Path(a.data) / name
+    if not (root / "gold_standard.tsv").exists():
+        print(f"[suite] {name}: not built in {a.data} (benchmarks/suite/build.py --only {name})", flush=True)
+        return
     work = Path(a.work) / name
     work.mkdir(parents=True, exist_ok=True)
     ds = datasets.resolve(str(root), work)
@@ -199,24 +214,20 @@ def run_dataset(name: str, a, scorer) -> None:
         info["mapping_wall_s"] = round(sum(m.wall_s for m in measures), 1)
     info_path.write_text(json.dumps(info, indent=1))
     venvs = Path(a.venvs).resolve() if a.venvs else None
-    for tool in a.tools:
-        jobs = [(f"latentbin/seed{s}", s) for s in a.seeds] if tool == "latentbin" else [(tool, 1)]
-        for sub, seed in jobs:
-            cache = Path(a.cells) / name / sub / "cell.json"
-            if fresh(cache, tool) and not a.rerun:
-                continue
-            print(f"[suite] {name}: {sub} ...", flush=True)
-            if tool == "latentbin":
-                run = run_latentbin(contigs, bams, samples, work / sub, seed, a.threads, a.nice, a.timeout, min_contig)
-            else:
-                run = peers.PEERS[tool](contigs, bams, work / sub, a.threads, venvs, seed=1,
-                                        min_contig=min_contig, min_bin=a.min_bin_bp, timeout=a.timeout, nice=a.nice)
-            cell = cell_from(run, ds.gold, min_contig, a.min_bin_bp, bp, scorer)
-            cell.update(seed=seed, command=a.command)
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(cell, indent=1, default=str))
-            print(f"[suite] {name}: {sub}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
-                  f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
+    for tool, sub, seed in todo:
+        cache = Path(a.cells) / name / sub / "cell.json"
+        print(f"[suite] {name}: {sub} ...", flush=True)
+        if tool == "latentbin":
+            run = run_latentbin(contigs, bams, samples, work / sub, seed, a.threads, a.nice, a.timeout, min_contig)
+        else:
+            run = peers.PEERS[tool](contigs, bams, work / sub, a.threads, venvs, seed=1,
+                                    min_contig=min_contig, min_bin=a.min_bin_bp, timeout=a.timeout, nice=a.nice)
+        cell = cell_from(run, ds.gold, min_contig, a.min_bin_bp, bp, scorer)
+        cell.update(seed=seed, command=a.command)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(cell, indent=1, default=str))
+        print(f"[suite] {name}: {sub}: NC={cell.get('NC')} MQ={cell.get('MQ')} "
+              f"{cell['wall_s'] or 0:.0f} s {cell['error'][:200]}", flush=True)
 
 
 def write_md(path: str | Path, md: str) -> str:
@@ -399,6 +410,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rerun", action="store_true", help="rerun cells that already have a result")
     ap.add_argument("--report-only", action="store_true", help="only rewrite the table from cached cells")
     ap.add_argument("--rescore", action="store_true", help="score every cached cell again first (then the table)")
+    ap.add_argument("--pending", action="store_true",
+                    help="only print the datasets (of --datasets) with requested cells not recorded yet, one per line")
     a = ap.parse_args(argv)
     a.command = "python benchmarks/suite/run.py " + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:]))
     a.datasets = [d for d in a.datasets.split(",") if d]
@@ -408,14 +421,14 @@ def main(argv=None) -> int:
     bad = [t for t in a.tools if t not in TOOLS]
     if bad:
         ap.error(f"unknown tools {bad}")
+    if a.pending:
+        print("\n".join(name for name in a.datasets if pending(name, a)))
+        return 0
     scorer = scoring.scorer_module()
     if a.rescore:
         rescore(a, scorer)
     if not a.report_only and not a.rescore:
         for name in a.datasets:
-            if not (Path(a.data) / name / "gold_standard.tsv").exists():
-                print(f"[suite] {name}: not built in {a.data} (benchmarks/suite/build.py --only {name})", flush=True)
-                continue
             run_dataset(name, a, scorer)
             write_md(a.out, report(a))
     print(write_md(a.out, report(a)))
