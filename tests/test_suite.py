@@ -258,6 +258,8 @@ def test_cached_latentbin_cells_are_keyed_by_code(tmp_path):
     assert not run.fresh(cell, "latentbin") and run.fresh(cell, "metabat2")
     cell.write_text(json.dumps({"error": "", "NC": 1, "MQ": 1}))  # written before cells had a fingerprint
     assert not run.fresh(cell, "latentbin")
+    cell.write_text(json.dumps({"error": "timed out after 5400 s", "code": now}))  # a failed run is run again
+    assert not run.fresh(cell, "latentbin") and not run.fresh(cell, "semibin2")
 
     work = tmp_path / "work"
     for seed, code in ((1, now), (2, "0123456789ab")):

@@ -77,11 +77,13 @@ def code_fingerprint() -> str:
 
 
 def fresh(cell_path: Path, tool: str) -> bool:
-    """A cached cell that can stand: any peer's (its version is recorded in the cell), a
-    latentbin cell only when it ran on the current code (:func:`code_fingerprint`)."""
+    """A recorded cell that can stand: one with a result (a failed or timed-out run is run
+    again), any peer's (its version is recorded in the cell), a latentbin cell only when
+    it ran on the current code (:func:`code_fingerprint`)."""
     if not cell_path.exists():
         return False
-    return tool != "latentbin" or json.loads(cell_path.read_text()).get("code") == code_fingerprint()
+    cell = json.loads(cell_path.read_text())
+    return not cell.get("error") and (tool != "latentbin" or cell.get("code") == code_fingerprint())
 
 
 def preset_of(root: Path) -> str:
