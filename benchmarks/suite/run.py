@@ -51,6 +51,10 @@ _spec.loader.exec_module(build)
 TOOLS = ("latentbin", "vamb", "vamb_recluster", "metabat2", "semibin2")
 
 
+#: the commit (and whether the tree had changes) this process started on: what a cell ran on,
+#: even when commits land while a long cell runs
+STARTED_ON = git_commit()
+
 #: the committed cell records (one small JSON per dataset x tool x seed) the table is written from
 CELLS = BENCH / "results" / "suite_cells"
 
@@ -124,7 +128,7 @@ def run_latentbin(contigs: Path, bams: list[Path], samples: list[str], out: Path
 
 
 def cell_from(run: peers.Run, gold: Path, min_contig: int, min_bin_bp: int, total_bp: int, scorer) -> dict:
-    cell = {"tool": run.tool, "error": run.error, "version": run.version, "commit": git_commit(),
+    cell = {"tool": run.tool, "error": run.error, "version": run.version, "commit": STARTED_ON,
             "code": code_fingerprint() if run.tool == "latentbin" else None,
             "wall_s": run.total().wall_s if run.measures else None,
             "cpu_s": run.total().cpu_s if run.measures else None,
