@@ -136,11 +136,10 @@ def table(a, title: str, datasets: list[str], seeds: list[int], variants: list[t
               "|---|" + "---|" * len(cols)]
     totals = {c: [0.0, 0.0, 0, 0.0, 0.0] for c in cols}  # NC, MQ, datasets, chimeric, wall s (sums of means)
     for ds in datasets:
-        store = Path(a.cells) / ds
         cells = []
         for c in cols:
-            sub = [store / "latentbin" / f"seed{s}" / "cell.json" if c == "default"
-                   else store / "ablate" / c / f"seed{s}" / "cell.json" for s in seeds]
+            sub = [suite.cell_file(a.cells, ds, f"latentbin/seed{s}" if c == "default" else f"ablate/{c}/seed{s}")
+                   for s in seeds]
             got = [json.loads(p.read_text()) for p in sub if p.exists()]
             ok = [g for g in got if not g.get("error") and "NC" in g]
             if not ok:
@@ -168,11 +167,11 @@ def run_cells(a, datasets: list[str], seeds: list[int], variants: list[tuple[str
     """Run every (dataset, variant, seed) cell not cached yet."""
     for ds in datasets:
         work = Path(a.work) / ds
-        info = json.loads((Path(a.cells) / ds / "dataset_info.json").read_text())
+        info = json.loads(suite.info_file(a.cells, ds).read_text())
         gold = Path(a.data) / ds / "gold_standard.tsv"
         for name, flags in variants:
             for seed in seeds:
-                cache = Path(a.cells) / ds / "ablate" / name / f"seed{seed}" / "cell.json"
+                cache = suite.cell_file(a.cells, ds, f"ablate/{name}/seed{seed}")
                 if suite.fresh(cache, "latentbin"):
                     continue
                 if not (work / "latentbin" / f"seed{seed}" / "run").exists():

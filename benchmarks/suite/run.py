@@ -58,6 +58,23 @@ STARTED_ON = git_commit()
 #: the committed cell records (one small JSON per dataset x tool x seed) the table is written from
 CELLS = BENCH / "results" / "suite_cells"
 
+def cell_file(cells: str | Path, dataset: str, sub: str) -> Path:
+    """The record of one cell: ``<cells>/<dataset>/<sub>/cell.json`` (``sub``: ``vamb``,
+    ``latentbin/seed2``, ``ablate/<variant>/seed1``)."""
+    return Path(cells) / dataset / sub / "cell.json"
+
+
+def info_file(cells: str | Path, dataset: str) -> Path:
+    """What was mapped for a dataset (contigs, bp, samples, mapping time, commands)."""
+    return Path(cells) / dataset / "dataset_info.json"
+
+
+def jobs_of(tool: str, seeds: list[int]) -> list[tuple[str, int]]:
+    """(cell folder, seed) of a tool's cells on one dataset: one per seed for latentbin,
+    one (seed 1) for a peer."""
+    return [(f"latentbin/seed{s}", s) for s in seeds] if tool == "latentbin" else [(tool, 1)]
+
+
 # per-dataset contig floor where 2000 would drop most of the data
 MIN_CONTIG = {"dev-short": 1500}
 
@@ -163,7 +180,7 @@ def rescore(a, scorer) -> None:
     """Score every cached cell again (e.g. after the scorer gained a column)."""
     for name in a.datasets:
         cells = Path(a.cells) / name
-        info_path = cells / "dataset_info.json"
+        info_path = info_file(a.cells, name)
         if not info_path.exists():
             continue
         info = json.loads(info_path.read_text())
@@ -187,9 +204,8 @@ def rescore(a, scorer) -> None:
 def pending(name: str, a) -> list[tuple[str, str, int]]:
     """(tool, cell folder, seed) of every requested cell of dataset ``name`` that has no
     standing record in ``--cells`` (all of them with ``--rerun``)."""
-    jobs = [(tool, sub, seed) for tool in a.tools
-            for sub, seed in ([(f"latentbin/seed{s}", s) for s in a.seeds] if tool == "latentbin" else [(tool, 1)])]
-    return [j for j in jobs if a.rerun or not fresh(Path(a.cells) / name / j[1] / "cell.json", j[0])]
+    jobs = [(tool, sub, seed) for tool in a.tools for sub, seed in jobs_of(tool, a.seeds)]
+    return [j for j in jobs if a.rerun or not fresh(cell_file(a.cells, name, j[1]), j[0])]
 
 
 def run_dataset(name: str, a, scorer) -> None:
@@ -211,7 +227,7 @@ def run_dataset(name: str, a, scorer) -> None:
     bams, measures = mapping.map_samples(ds.samples, contigs, work / "bam", a.threads, work / "logs",
                                          preset=preset_of(root), nice=a.nice)
     samples = [s for s, _, _ in ds.samples]
-    info_path = Path(a.cells) / name / "dataset_info.json"
+    info_path = info_file(a.cells, name)
     info_path.parent.mkdir(parents=True, exist_ok=True)
     info = json.loads(info_path.read_text()) if info_path.exists() else {}
     info.update(contigs=n, bp=bp, min_contig=min_contig, samples=len(samples), preset=preset_of(root),
@@ -221,7 +237,7 @@ def run_dataset(name: str, a, scorer) -> None:
     info_path.write_text(json.dumps(info, indent=1))
     venvs = Path(a.venvs).resolve() if a.venvs else None
     for tool, sub, seed in todo:
-        cache = Path(a.cells) / name / sub / "cell.json"
+        cache = cell_file(a.cells, name, sub)
         print(f"[suite] {name}: {sub} ...", flush=True)
         if tool == "latentbin":
             run = run_latentbin(contigs, bams, samples, work / sub, seed, a.threads, a.nice, a.timeout, min_contig)
@@ -256,16 +272,16 @@ LABELS = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "vamb_recluster": "Vam
           "metabat2": "MetaBAT2", "semibin2": "SemiBin2"}
 
 
-def _all_cells(cells: Path, tool: str, seeds: list[int]) -> tuple[list[str], list[dict]]:
-    """The cell folders of ``tool`` in a dataset's cell folder (one per seed for latentbin)
-    and the cells recorded there, failed ones included."""
-    subs = [f"latentbin/seed{s}" for s in seeds] if tool == "latentbin" else [tool]
-    return subs, [json.loads((cells / s / "cell.json").read_text()) for s in subs if (cells / s / "cell.json").exists()]
+def _all_cells(cells: str | Path, name: str, tool: str, seeds: list[int]) -> tuple[list[str], list[dict]]:
+    """The cell folders of ``tool`` on dataset ``name`` (one per seed for latentbin) and the
+    cells recorded there, failed ones included."""
+    files = [cell_file(cells, name, sub) for sub, _ in jobs_of(tool, seeds)]
+    return [sub for sub, _ in jobs_of(tool, seeds)], [json.loads(f.read_text()) for f in files if f.exists()]
 
 
-def _cells(cells: Path, tool: str, seeds: list[int]) -> list[dict]:
+def _cells(cells: str | Path, name: str, tool: str, seeds: list[int]) -> list[dict]:
     """Finished cells (no error) of one tool on one dataset."""
-    return [c for c in _all_cells(cells, tool, seeds)[1] if not c.get("error") and "NC" in c]
+    return [c for c in _all_cells(cells, name, tool, seeds)[1] if not c.get("error") and "NC" in c]
 
 
 def summary(a) -> list[str]:
@@ -273,7 +289,7 @@ def summary(a) -> list[str]:
     tool's sums over the datasets it ran on, and the issue's targets: latentbin against
     each peer summed over the datasets both ran on (a peer run on some datasets only, as
     SemiBin2 where time allowed, is compared on those)."""
-    tools = [t for t in a.all_tools if any(_cells(Path(a.cells) / d, t, a.seeds) for d in a.datasets)]
+    tools = [t for t in a.all_tools if any(_cells(a.cells, d, t, a.seeds) for d in a.datasets)]
     if not tools:
         return []
     lines = ["## Summary (NC / MQ; latentbin mean over seeds)", "",
@@ -281,7 +297,7 @@ def summary(a) -> list[str]:
              "latentbin MQ >= best peer |", "|---|" + "---|" * (len(tools) + 2)]
     means: dict[str, dict[str, tuple[float, float, float]]] = {}  # dataset -> tool -> NC, MQ, wall
     for name in a.datasets:
-        got = {t: _cells(Path(a.cells) / name, t, a.seeds) for t in tools}
+        got = {t: _cells(a.cells, name, t, a.seeds) for t in tools}
         mean = {t: (statistics.mean(c["NC"] for c in got[t]), statistics.mean(c["MQ"] for c in got[t]),
                     statistics.mean(c["wall_s"] for c in got[t]))
                 for t in tools if got[t]}
@@ -354,16 +370,15 @@ def report(a) -> str:
     lines += [f"Note: {n}  " for n in a.note] + ([""] if a.note else [])
     lines += summary(a)
     for name in a.datasets:
-        cells_dir = Path(a.cells) / name
         spec = build.DATASETS.get(name, {})
-        info_path = cells_dir / "dataset_info.json"
+        info_path = info_file(a.cells, name)
         info = json.loads(info_path.read_text()) if info_path.exists() else {}
         head = f"## {name}"
         if info:
             head += (f" — {info['contigs']} contigs >= {info['min_contig']} bp, {info['bp'] / 1e6:.1f} Mbp, "
                      f"{info['samples']} samples, reads mapped with `-x {info['preset']}`")
         lines += [head, "", f"{spec.get('about', '')}", ""]
-        found = {tool: _all_cells(cells_dir, tool, a.seeds) for tool in a.all_tools}  # tool -> (folders, cells)
+        found = {tool: _all_cells(a.cells, name, tool, a.seeds) for tool in a.all_tools}  # tool -> (folders, cells)
         if info:
             lines += run_by({t: cells for t, (_, cells) in found.items()}, info) + [
                 f"Mapping (not counted): {info.get('mapping_wall_s', '?')} s wall", ""]
