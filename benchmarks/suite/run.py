@@ -275,8 +275,9 @@ LABELS = {"latentbin": "latentbin", "vamb": "Vamb 5.0.4", "vamb_recluster": "Vam
 def _all_cells(cells: str | Path, name: str, tool: str, seeds: list[int]) -> tuple[list[str], list[dict]]:
     """The cell folders of ``tool`` on dataset ``name`` (one per seed for latentbin) and the
     cells recorded there, failed ones included."""
-    files = [cell_file(cells, name, sub) for sub, _ in jobs_of(tool, seeds)]
-    return [sub for sub, _ in jobs_of(tool, seeds)], [json.loads(f.read_text()) for f in files if f.exists()]
+    subs = [sub for sub, _ in jobs_of(tool, seeds)]
+    files = [cell_file(cells, name, sub) for sub in subs]
+    return subs, [json.loads(f.read_text()) for f in files if f.exists()]
 
 
 def _cells(cells: str | Path, name: str, tool: str, seeds: list[int]) -> list[dict]:
