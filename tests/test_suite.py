@@ -66,6 +66,10 @@ def test_smoke_dataset_is_complete_and_deterministic(tmp_path):
     assert [s["sample"] for s in samples] == ["S1", "S2"]
     for s in samples:
         assert (a / s["r1"]).stat().st_size > 0 and (a / s["r2"]).stat().st_size > 0
+    # dataset.json names the contigs and gold standard it was built with
+    info = json.loads((a / "dataset.json").read_text())
+    for key, name in (("contigs_sha256", "contigs.fna.gz"), ("gold_sha256", "gold_standard.tsv")):
+        assert info[key] == hashlib.sha256((a / name).read_bytes()).hexdigest(), key
     # two builds give byte-identical files
     assert _all_files(a) == _all_files(b)
     match, mismatch, errors = filecmp.cmpfiles(a, b, _all_files(a), shallow=False)

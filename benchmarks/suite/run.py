@@ -185,8 +185,7 @@ def rescore(a, scorer) -> None:
             continue
         info = json.loads(info_path.read_text())
         gold = Path(a.data) / name / "gold_standard.tsv"
-        for cache in sorted(cells.glob("*/cell.json")) + sorted(cells.glob("*/*/cell.json")) + \
-                sorted(cells.glob("ablate/*/*/cell.json")):
+        for cache in sorted(cells.rglob("cell.json")):  # <tool>, latentbin/seedN, ablate/<variant>/seedN
             cell = json.loads(cache.read_text())
             if cell.get("error") or "NC" not in cell:
                 continue
